@@ -50,6 +50,9 @@ ROLE_LABEL = re.compile(
     r"^(?:.*?[，,])?\s*(牵头考核单位|牽頭考核單位|牵头单位|牽頭單位|责任单位|責任單位|"
     r"责任部门|責任部門|责任处室|責任處室|配合单位|配合單位)\s*[:：]"
 )
+# A bare list of agencies, ``(市商务粮食局、市经信委、市质监局)``: a note without a cue word.
+_AGENCY = r"[\u4e00-\u9fff]{1,16}(?:局|委|办|辦|厅|廳|部|会|會|府|中心|处|處|室|院|署|行|馆|館)"
+AGENCY_LIST = re.compile(rf"{_AGENCY}(?:[、，,]{_AGENCY}){{1,}}(?:[，,]?(?:相关|相關)[\u4e00-\u9fff]{{0,6}})?")
 LEAD_SUFFIX = re.compile(r"(?:牵头负责|牽頭負責|牵头|牽頭|按职责分工负责|按職責分工負責|负责|負責)$")
 PARTNER_SUFFIX = re.compile(r"(?:配合|参与|參與|协同|協同|协助|協助)$")
 
@@ -94,6 +97,7 @@ def heading_marker(line: str) -> tuple[str, str] | None:
     """Return ``(type, marker)`` when a line opens with a provision number, else None."""
     lead = MARKDOWN_LEAD.match(line)
     core = line[lead.end():] if lead else line
+    core = core[:8].replace("*", "") + core[8:]  # ``四 **、**`` in scraped markdown
     for kind, rx in HEADING_MARKERS:
         m = rx.match(core)
         if m:
@@ -163,8 +167,13 @@ def _strip(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
-def find_trailing_note(text: str, start: int, end: int) -> ResponsibilityNote | None:
-    """Find a responsibility note that closes the line ``text[start:end]``."""
+def find_trailing_note(
+    text: str, start: int, end: int, whole: bool = False
+) -> ResponsibilityNote | None:
+    """Find a responsibility note that closes the line ``text[start:end]``.
+
+    With ``whole`` the span is a bracket group that may be a note by itself.
+    """
     s, e = _strip(text, start, end)
     # Allow a terminator after the note: ``…(省质监局负责)。``
     tail = e
@@ -186,7 +195,9 @@ def find_trailing_note(text: str, start: int, end: int) -> ResponsibilityNote | 
     if i < s or depth != 0:
         return None
     inner = text[i + 1 : tail - 1].strip()
-    if i == s or not inner or len(inner) > 400 or not NOTE_CUES.search(inner):
+    if (i == s and not whole) or not inner or len(inner) > 400:
+        return None
+    if not NOTE_CUES.search(inner) and not AGENCY_LIST.fullmatch(inner):
         return None
     lead, partner = parse_agencies(inner)
     if not lead and not partner:
@@ -241,6 +252,38 @@ def _dedupe(xs: list[str]) -> list[str]:
     return list(dict.fromkeys(xs))
 
 
+def find_notes(text: str, start: int, end: int) -> list[ResponsibilityNote]:
+    """Responsibility notes in the line ``text[start:end]``: the one closing it, and any
+    that close a sentence inside it (``…。(合肥海关负责)巩固…``)."""
+    notes: list[ResponsibilityNote] = []
+    trailing = find_trailing_note(text, start, end)
+    limit = trailing.start if trailing else end
+    depth = 0
+    open_at = -1
+    for i in range(start, limit):
+        ch = text[i]
+        if ch in "(（":
+            if depth == 0:
+                open_at = i
+            depth += 1
+        elif ch in ")）" and depth > 0:
+            depth -= 1
+            if depth == 0 and open_at > start and _after_terminator(text, start, open_at):
+                note = find_trailing_note(text, open_at, i + 1, whole=True)
+                if note is not None:
+                    notes.append(note)
+    if trailing:
+        notes.append(trailing)
+    return notes
+
+
+def _after_terminator(text: str, start: int, i: int) -> bool:
+    j = i - 1
+    while j >= start and text[j] in SPACE:
+        j -= 1
+    return j >= start and text[j] in "。；;"
+
+
 def segment(text: str) -> Segmentation:
     """Segment a document into clauses and responsibility notes (guide §1)."""
     clauses: list[Clause] = []
@@ -255,45 +298,55 @@ def segment(text: str) -> Segmentation:
         line_end = n if nl < 0 else nl
         ls, le = _strip(text, pos, line_end)
         if ls < le:
-            note = find_trailing_note(text, ls, le)
-            body_end = note.start if note else le
+            line_notes = find_notes(text, ls, le)
+            body_end = line_notes[0].start if line_notes else le
             line = text[ls:body_end]
             marker = heading_marker(line)
             if marker is None and RUN_IN_HEADING.match(MARKDOWN_LEAD.sub("", line)) and _run_in_allowed(text, ls, body_end):
                 marker = ("run_in", "")
-            spans = split_spans(text, ls, body_end)
-            first_seq = len(clauses)
-            for k, (s, e) in enumerate(spans):
-                is_heading = k == 0 and marker is not None
-                if is_heading:
-                    kind, mk = marker  # type: ignore[misc]
-                    _push_heading(stack, kind, mk, text[s:e])
-                    provision_first_seq = len(clauses)
-                    section = tuple(h for _, _, h in stack[:-1])
-                else:
-                    section = tuple(h for _, _, h in stack)
-                clauses.append(
-                    Clause(
-                        seq=len(clauses), start=s, end=e, text=text[s:e], section=section,
-                        provision_id=_provision_id(stack), is_heading=is_heading,
+            # The line's body pieces lie between its notes.
+            bounds = [ls] + [x for nt in line_notes for x in (nt.start, nt.end)] + [le]
+            pieces = list(zip(bounds[0::2], bounds[1::2], strict=True))
+            for p_idx, (p_start, p_end) in enumerate(pieces):
+                first_seq = len(clauses)
+                for s, e in split_spans(text, p_start, p_end):
+                    is_heading = p_idx == 0 and s == first_span_start(text, ls, body_end) and marker is not None
+                    if is_heading:
+                        kind, mk = marker  # type: ignore[misc]
+                        _push_heading(stack, kind, mk, text[s:e])
+                        provision_first_seq = len(clauses)
+                        section = tuple(h for _, _, h in stack[:-1])
+                    else:
+                        section = tuple(h for _, _, h in stack)
+                    clauses.append(
+                        Clause(
+                            seq=len(clauses), start=s, end=e, text=text[s:e], section=section,
+                            provision_id=_provision_id(stack), is_heading=is_heading,
+                        )
                     )
-                )
-            if note:
-                notes.append(note)
-                # The note covers its provision: back to the line of the deepest heading,
-                # but not past the previous note.
-                scope_from = min(max(provision_first_seq, last_note_seq), first_seq)
-                for idx in range(scope_from, len(clauses)):
-                    c = clauses[idx]
-                    clauses[idx] = Clause(
-                        c.seq, c.start, c.end, c.text, c.section, c.provision_id, c.is_heading,
-                        note.lead_agencies, note.partner_agencies,
-                    )
-                last_note_seq = len(clauses)
+                if p_idx < len(line_notes):
+                    note = line_notes[p_idx]
+                    notes.append(note)
+                    # The note covers its provision: back to the line of the deepest
+                    # heading, but not past the previous note.
+                    scope_from = min(max(provision_first_seq, last_note_seq), first_seq)
+                    for idx in range(scope_from, len(clauses)):
+                        c = clauses[idx]
+                        clauses[idx] = Clause(
+                            c.seq, c.start, c.end, c.text, c.section, c.provision_id,
+                            c.is_heading, note.lead_agencies, note.partner_agencies,
+                        )
+                    last_note_seq = len(clauses)
         if nl < 0:
             break
         pos = nl + 1
     return Segmentation(clauses, notes)
+
+
+def first_span_start(text: str, start: int, end: int) -> int:
+    """Start offset of the first clause of a line body."""
+    s, _ = _strip(text, start, end)
+    return s
 
 
 def _run_in_allowed(text: str, s: int, e: int) -> bool:

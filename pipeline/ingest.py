@@ -1,0 +1,343 @@
+"""Ingest documents into the output tables: read, segment, label, extract, write.
+
+Incremental and idempotent: a document whose content hash, pipeline version and model
+version are already in ``documents`` is left alone; a run that changes nothing writes
+nothing. Every bad input becomes a row in ``errors`` and the run goes on. One run at a
+time holds the output folder's lock, and every table is replaced atomically, with
+``documents`` written last, so a crash leaves the previous complete state readable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from filelock import FileLock
+
+from pipeline.read import SUPPORTED_SUFFIXES, Document, ReadError, read_document, slugify_doc_id
+from pipeline.segment import Clause, segment
+from pipeline.settings import get_settings
+from pipeline.tables import CLAUSES, DOCUMENTS, ERRORS, TARGETS, read_table, write_table
+
+PIPELINE_VERSION = "0.1.0"
+
+
+@dataclass
+class InputError:
+    source_path: str
+    stage: str
+    error: str
+
+
+@dataclass
+class Summary:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    out: str = ""
+    failures: list[InputError] = field(default_factory=list)
+    new_ids: list[str] = field(default_factory=list)
+    changed_ids: list[str] = field(default_factory=list)
+    wrote: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"new": self.new, "changed": self.changed, "unchanged": self.unchanged,
+                "failed": self.failed, "out": self.out}
+
+
+# --- scanning ---------------------------------------------------------------------------
+
+def scan_inputs(sources: Iterable[Path]) -> tuple[list[Path], list[InputError]]:
+    """Expand files and folders into input files; unreadable places become errors."""
+    files: list[Path] = []
+    errors: list[InputError] = []
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def walk(d: Path) -> None:
+        try:
+            st = d.stat()
+        except OSError as e:
+            errors.append(InputError(str(d), "scan", _os_reason(e)))
+            return
+        key = (st.st_dev, st.st_ino)
+        if key in seen_dirs:
+            errors.append(InputError(str(d), "scan", "symbolic link loop: this folder was already scanned"))
+            return
+        seen_dirs.add(key)
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError as e:
+            errors.append(InputError(str(d), "scan", f"folder cannot be listed ({_os_reason(e)})"))
+            return
+        for entry in entries:
+            p = Path(entry.path)
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError as e:
+                errors.append(InputError(str(p), "scan", _os_reason(e)))
+                continue
+            if is_dir:
+                walk(p)
+            elif p.suffix.lower() in SUPPORTED_SUFFIXES:
+                files.append(p)
+            elif entry.is_symlink() and not p.exists():
+                errors.append(InputError(str(p), "scan", "broken symbolic link"))
+
+    for src in sources:
+        src = Path(src)
+        if src.is_dir():
+            walk(src)
+        elif src.exists():
+            files.append(src)
+        elif src.is_symlink():
+            errors.append(InputError(str(src), "scan", "broken or looping symbolic link"))
+        else:
+            errors.append(InputError(str(src), "scan", "no such file or folder"))
+    return files, errors
+
+
+def _os_reason(e: OSError) -> str:
+    if e.errno == 40:  # ELOOP
+        return "symbolic link loop"
+    if isinstance(e, PermissionError):
+        return "permission denied"
+    return e.strerror or str(e)
+
+
+# --- processing one document ------------------------------------------------------------
+
+@dataclass
+class Processed:
+    doc: Document
+    clauses: list[Clause]
+    labels: list[tuple[str, float]] | None
+    targets: list[dict[str, Any]]
+
+
+class Engine:
+    """What processing needs, loaded once per process: the spaCy pipeline and classifier."""
+
+    def __init__(self, use_classifier: bool = True, use_targets: bool = True):
+        self.use_classifier = use_classifier
+        self.use_targets = use_targets
+        self._nlp: Any = None
+        self._classifier: Any = None
+        self._classifier_loaded = False
+
+    @property
+    def nlp(self) -> Any:
+        if self._nlp is None:
+            from pipeline.nlp import load_nlp
+
+            self._nlp = load_nlp()
+        return self._nlp
+
+    @property
+    def classifier(self) -> Any:
+        if not self._classifier_loaded:
+            self._classifier_loaded = True
+            if self.use_classifier:
+                from pipeline.classify import load_current
+
+                self._classifier = load_current()
+        return self._classifier
+
+    @property
+    def model_version(self) -> str | None:
+        clf = self.classifier
+        return clf.version if clf is not None else None
+
+    def process(self, doc: Document) -> Processed:
+        seg = segment(doc.text)
+        clauses = seg.clauses
+        labels = None
+        if self.classifier is not None and clauses:
+            labels = self.classifier.predict_clauses(clauses, doc_title=doc.title, doc_text=doc.text)
+        targets: list[dict[str, Any]] = []
+        if self.use_targets and clauses:
+            from pipeline.targets import extract_document_targets
+
+            targets = extract_document_targets(self.nlp, clauses, doc.title)
+            if labels is not None:
+                # A target is only reported where the clause states an objective.
+                keep = {c.seq for c, (lab, _) in zip(clauses, labels, strict=True) if lab == "target"}
+                targets = [t for t in targets if t["clause_seq"] in keep]
+        return Processed(doc, clauses, labels, targets)
+
+
+def clause_id(doc_id: str, seq: int) -> str:
+    return f"{doc_id}#{seq:04d}"
+
+
+def rows_for(p: Processed, model_version: str | None, now: datetime) -> tuple[dict, list[dict], list[dict]]:
+    d = p.doc
+    doc_row = {
+        "doc_id": d.doc_id, "source_path": d.source_path, "text": d.text, "title": d.title,
+        "doc_number": d.doc_number, "issuer": d.issuer, "published": d.published,
+        "script": d.script, "encoding": d.encoding, "format": d.format,
+        "content_sha256": d.content_sha256, "n_clauses": len(p.clauses),
+        "pipeline_version": PIPELINE_VERSION, "model_version": model_version, "ingested_at": now,
+    }
+    clause_rows = []
+    for i, c in enumerate(p.clauses):
+        lab, conf = p.labels[i] if p.labels is not None else (None, None)
+        clause_rows.append({
+            "doc_id": d.doc_id, "clause_id": clause_id(d.doc_id, c.seq), "seq": c.seq,
+            "start": c.start, "end": c.end, "text": c.text, "section": list(c.section),
+            "provision_id": c.provision_id, "is_heading": c.is_heading,
+            "lead_agencies": list(c.lead_agencies), "partner_agencies": list(c.partner_agencies),
+            "label": lab, "confidence": conf, "model_version": model_version if lab else None,
+        })
+    target_rows = []
+    for t in p.targets:
+        target_rows.append({
+            "doc_id": d.doc_id, "clause_id": clause_id(d.doc_id, t["clause_seq"]),
+            **{k: t[k] for k in ("start", "end", "text", "indicator", "value", "value_max", "unit",
+                                 "comparator", "kind", "year", "per_year")},
+        })
+    return doc_row, clause_rows, target_rows
+
+
+# --- the run ----------------------------------------------------------------------------
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+def ingest(
+    sources: Iterable[Path],
+    out_dir: Path,
+    engine: Engine | None = None,
+    progress: ProgressFn | None = None,
+    doc_ids: dict[Path, str] | None = None,
+) -> Summary:
+    """Ingest files/folders into ``out_dir``; returns the run summary."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    engine = engine or Engine()
+    settings = get_settings()
+    with FileLock(str(out_dir / ".ingest.lock")):
+        return _ingest_locked(list(sources), out_dir, engine, settings, progress, doc_ids or {})
+
+
+def _ingest_locked(sources, out_dir, engine, settings, progress, doc_ids) -> Summary:  # type: ignore[no-untyped-def]
+    summary = Summary(out=str(out_dir))
+    now = datetime.now(UTC)
+    files, errors = scan_inputs(sources)
+    documents = read_table(out_dir, DOCUMENTS)
+    old = {
+        r["doc_id"]: r
+        for r in documents.select(
+            ["doc_id", "content_sha256", "pipeline_version", "model_version", "source_path"]
+        ).to_pylist()
+    }
+    by_hash = {r["content_sha256"]: r["doc_id"] for r in old.values()}
+    model_version = engine.model_version
+
+    todo: list[Document] = []
+    ok_paths: set[str] = set()
+    run_ids: dict[str, str] = {}
+    for i, path in enumerate(files):
+        if progress:
+            progress("read", i, len(files))
+        doc_id = doc_ids.get(path) or slugify_doc_id(path)
+        try:
+            doc = read_document(path, doc_id=doc_id, max_chars=settings.max_chars, max_bytes=settings.max_bytes)
+        except ReadError as e:
+            errors.append(InputError(e.path, e.stage, e.reason))
+            continue
+        if doc.doc_id in run_ids:
+            errors.append(InputError(str(path), "duplicate",
+                                     f"doc_id {doc.doc_id!r} is already used by {run_ids[doc.doc_id]} in this run"))
+            continue
+        twin = by_hash.get(doc.content_sha256)
+        if twin is not None and twin != doc.doc_id:
+            errors.append(InputError(str(path), "duplicate",
+                                     f"same content as document {twin!r}; not processed twice"))
+            continue
+        run_ids[doc.doc_id] = str(path)
+        by_hash[doc.content_sha256] = doc.doc_id
+        ok_paths.add(str(path))
+        prev = old.get(doc.doc_id)
+        if (prev is not None and prev["content_sha256"] == doc.content_sha256
+                and prev["pipeline_version"] == PIPELINE_VERSION
+                and prev["model_version"] == model_version):
+            summary.unchanged += 1
+            continue
+        if prev is None:
+            summary.new += 1
+            summary.new_ids.append(doc.doc_id)
+        else:
+            summary.changed += 1
+            summary.changed_ids.append(doc.doc_id)
+        todo.append(doc)
+
+    new_doc_rows, new_clause_rows, new_target_rows = [], [], []
+    for i, doc in enumerate(todo):
+        if progress:
+            progress("process", i, len(todo))
+        try:
+            processed = engine.process(doc)
+        except Exception as e:  # noqa: BLE001 - one bad document must not stop the run
+            errors.append(InputError(doc.source_path, "process", f"{type(e).__name__}: {e}"))
+            summary.new_ids = [x for x in summary.new_ids if x != doc.doc_id]
+            summary.changed_ids = [x for x in summary.changed_ids if x != doc.doc_id]
+            ok_paths.discard(doc.source_path)
+            continue
+        d, c, t = rows_for(processed, model_version, now)
+        new_doc_rows.append(d)
+        new_clause_rows.extend(c)
+        new_target_rows.extend(t)
+    summary.new = len(summary.new_ids)
+    summary.changed = len(summary.changed_ids)
+    summary.failures = errors
+    summary.failed = len(errors)
+
+    old_errors = read_table(out_dir, ERRORS)
+    kept_errors = [r for r in old_errors.to_pylist() if r["source_path"] not in ok_paths]
+    known = {(r["source_path"], r["stage"], r["error"]) for r in kept_errors}
+    added_errors = [
+        {"source_path": e.source_path, "stage": e.stage, "error": e.error, "at": now}
+        for e in errors if (e.source_path, e.stage, e.error) not in known
+    ]
+    errors_changed = bool(added_errors) or len(kept_errors) != old_errors.num_rows
+
+    if not new_doc_rows and not errors_changed:
+        return summary
+
+    replaced = [r["doc_id"] for r in new_doc_rows]
+    if new_doc_rows:
+        write_table(out_dir, TARGETS, _replace(read_table(out_dir, TARGETS), replaced, new_target_rows, TARGETS))
+        write_table(out_dir, CLAUSES, _replace(read_table(out_dir, CLAUSES), replaced, new_clause_rows, CLAUSES))
+    if errors_changed:
+        write_table(out_dir, ERRORS, kept_errors + added_errors)
+    if new_doc_rows:
+        # documents last: it is what the next run trusts to skip work.
+        write_table(out_dir, DOCUMENTS, _replace(documents, replaced, new_doc_rows, DOCUMENTS))
+    elif not (out_dir / DOCUMENTS.filename()).exists():
+        write_table(out_dir, DOCUMENTS, documents)
+    for t in (CLAUSES, TARGETS, ERRORS):
+        if not (out_dir / t.filename()).exists():
+            write_table(out_dir, t, [])
+    summary.wrote = True
+    return summary
+
+
+def _replace(existing: pa.Table, doc_ids: list[str], rows: list[dict], table) -> pa.Table:  # type: ignore[no-untyped-def]
+    from pipeline.tables import to_arrow
+
+    keep = existing.filter(pc.invert(pc.is_in(existing["doc_id"], pa.array(doc_ids, pa.string()))))
+    fresh = to_arrow(table, rows)
+    out = pa.concat_tables([keep, fresh])
+    sort_keys = [("doc_id", "ascending")] + ([("seq", "ascending")] if "seq" in out.column_names else [])
+    if "start" in out.column_names and "seq" not in out.column_names:
+        sort_keys.append(("start", "ascending"))
+    return out.sort_by(sort_keys)

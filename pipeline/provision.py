@@ -1,0 +1,105 @@
+"""Provision the pkuseg model offline, from the pkuseg sdist on PyPI, verified by hash.
+
+``python -m pipeline.provision SDIST`` checks the sdist's sha256, extracts the 'mixed'
+model, checks the model files' hashes, and saves a spaCy zh pipeline with the pkuseg
+segmenter to ``models/zh-pkuseg``. The Makefile downloads the sdist with pip
+(``--require-hashes``); nothing is fetched at run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+from pipeline.settings import get_settings
+
+PKUSEG_SDIST = "pkuseg-0.0.25.tar.gz"
+PKUSEG_SDIST_SHA256 = "dd012bf93689721c9574bc2b2ba98fb4ac22790cec0af354a78e217828b81e91"
+MODEL_MEMBER = "pkuseg-0.0.25/pkuseg/models/default/"
+MODEL_FILES = {
+    "features.pkl": "265dcf5534a11d6429776f7e7450a9eef8e075b1a4bedb82ef996994d9c721ac",
+    "weights.npz": "95d1632a1fed45993b5006d8ba85939cb110fae71313987673582d24669811dd",
+}
+MISSING_HELP = (
+    "The pkuseg model is not provisioned at {path}. Run `make models` (or `make run` / "
+    "`make test`, which do it) to download pkuseg==0.0.25 from PyPI, verify its hash and "
+    "build the tokenizer pipeline."
+)
+
+
+class ModelMissingError(RuntimeError):
+    """A provisioned model is missing; the message says how to provision it."""
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def extract_pkuseg(sdist: Path, dest: Path) -> None:
+    """Extract and verify the 'mixed' pkuseg model from the sdist into ``dest``."""
+    got = sha256_file(sdist)
+    if got != PKUSEG_SDIST_SHA256:
+        raise SystemExit(f"{sdist}: sha256 {got} != expected {PKUSEG_SDIST_SHA256}; refusing it")
+    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".pkuseg-"))
+    try:
+        with tarfile.open(sdist) as tf:
+            for name in MODEL_FILES:
+                member = tf.getmember(MODEL_MEMBER + name)
+                with tf.extractfile(member) as src, open(tmp / name, "wb") as out:  # type: ignore[union-attr]
+                    shutil.copyfileobj(src, out)
+        for name, want in MODEL_FILES.items():
+            if sha256_file(tmp / name) != want:
+                raise SystemExit(f"{sdist}: {name} does not match its recorded sha256")
+        if dest.exists():
+            shutil.rmtree(dest)
+        tmp.rename(dest)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
+def check_pkuseg(path: Path | None = None) -> Path:
+    """Return the pkuseg model directory, or raise ModelMissingError saying how to fix it."""
+    path = path or get_settings().pkuseg_dir
+    if not all((path / n).is_file() for n in MODEL_FILES):
+        raise ModelMissingError(MISSING_HELP.format(path=path))
+    return path
+
+
+def build_tokenizer_pipeline(pkuseg_dir: Path, out: Path) -> None:
+    """Save a blank zh pipeline whose tokenizer uses the given pkuseg model."""
+    import spacy
+
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "pkuseg"}}})
+    nlp.tokenizer.initialize(pkuseg_model=str(pkuseg_dir))  # type: ignore[attr-defined]
+    tmp = out.with_name(out.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    nlp.to_disk(tmp)
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+
+
+def main(argv: list[str]) -> int:
+    settings = get_settings()
+    settings.models_dir.mkdir(parents=True, exist_ok=True)
+    if len(argv) != 1:
+        print("usage: python -m pipeline.provision PATH/pkuseg-0.0.25.tar.gz", file=sys.stderr)
+        return 2
+    extract_pkuseg(Path(argv[0]), settings.pkuseg_dir)
+    build_tokenizer_pipeline(settings.pkuseg_dir, settings.tokenizer_dir)
+    print(f"provisioned {settings.pkuseg_dir} and {settings.tokenizer_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,227 @@
+"""The output tables, each declared once; pyarrow schemas, atomic parquet writes, docs.
+
+Every table is one parquet file ``OUT/<name>.parquet``. A write goes to a temporary file
+in the same folder, is flushed to disk and renamed over the old file, so a reader (or a
+crash) only ever sees the old or the new table, never half of one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    nullable: bool
+    description: str
+    example: str = ""
+
+    def field(self) -> pa.Field:
+        return pa.field(self.name, self.type, nullable=self.nullable)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    primary_key: tuple[str, ...]
+    columns: tuple[Column, ...]
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema([c.field() for c in self.columns])
+
+    def filename(self) -> str:
+        return f"{self.name}.parquet"
+
+
+STR_LIST = pa.list_(pa.string())
+
+DOCUMENTS = Table(
+    "documents",
+    "One row per ingested document: its text and the metadata found in it.",
+    ("doc_id",),
+    (
+        Column("doc_id", pa.string(), False, "Stable readable id (from the file name).", "loudi-2017-quality-city"),
+        Column("source_path", pa.string(), False, "Path of the input file as given to ingest.", "corpus/loudi-2017-quality-city.txt"),
+        Column("text", pa.string(), False, "Decoded text; for plain text the file content with \\r\\n → \\n. Clause and target offsets index it.", "婁底市人民政府關于…"),
+        Column("title", pa.string(), True, "Title found in the text.", "婁底市人民政府關于加快質量發展建設質量強市的實施意見"),
+        Column("doc_number", pa.string(), True, "Issuing number (文号) found in the text.", "婁政發〔2017〕28號"),
+        Column("issuer", pa.string(), True, "Issuing body found in the text.", "婁底市人民政府"),
+        Column("published", pa.date32(), True, "Publication or signing date found in the text.", "2017-10-17"),
+        Column("script", pa.string(), False, "simplified / traditional / unknown (OpenCC t2s change rate).", "traditional"),
+        Column("encoding", pa.string(), False, "Encoding or container the text was read from.", "utf-8"),
+        Column("format", pa.string(), False, "Input format: text, html, docx or pdf.", "text"),
+        Column("content_sha256", pa.string(), False, "sha256 of the UTF-8 encoded text; unchanged content is skipped.", "9f2c…"),
+        Column("n_clauses", pa.int32(), False, "Number of clauses of the document.", "315"),
+        Column("pipeline_version", pa.string(), False, "Version of the segmenter/extractor code that produced the rows.", "0.1.0"),
+        Column("model_version", pa.string(), True, "Classifier version that labelled the clauses; null when none was available.", "2026-11-22-a1b2c3d4"),
+        Column("ingested_at", pa.timestamp("us", tz="UTC"), False, "When the document was (re)processed.", "2026-11-22T10:00:00Z"),
+    ),
+)
+
+CLAUSES = Table(
+    "clauses",
+    "One row per clause (guide §1), with its place in the document and its label.",
+    ("doc_id", "clause_id"),
+    (
+        Column("doc_id", pa.string(), False, "Document the clause belongs to.", "loudi-2017-quality-city"),
+        Column("clause_id", pa.string(), False, "doc_id + '#' + zero-padded sequence number.", "loudi-2017-quality-city#0030"),
+        Column("seq", pa.int32(), False, "Position of the clause in the document, from 0.", "30"),
+        Column("start", pa.int32(), False, "Start offset in documents.text.", "1503"),
+        Column("end", pa.int32(), False, "End offset in documents.text (exclusive); text == documents.text[start:end].", "1516"),
+        Column("text", pa.string(), False, "The clause exactly as in the source.", "主導產品采標率90%以上。"),
+        Column("section", STR_LIST, False, "Heading chain above the clause, outermost first.", "['一、主要目標', '質量技術基礎方面。']"),
+        Column("provision_id", pa.string(), True, "Numbering path of the provision (e.g. 二/(一)/1); null before the first heading.", "一"),
+        Column("is_heading", pa.bool_(), False, "True when the clause is a heading that opens a level of the chain.", "false"),
+        Column("lead_agencies", STR_LIST, False, "Lead agencies from the provision's responsibility note (牵头/责任单位/负责).", "['市經信委', '市質監局']"),
+        Column("partner_agencies", STR_LIST, False, "Partner agencies from the responsibility note (配合).", "['省發展改革委']"),
+        Column("label", pa.string(), True, "goal / target / measure / safeguard / other; null when no classifier was available.", "target"),
+        Column("confidence", pa.float32(), True, "Classifier probability of the label.", "0.93"),
+        Column("model_version", pa.string(), True, "Classifier version that produced label and confidence.", "2026-11-22-a1b2c3d4"),
+    ),
+)
+
+TARGETS = Table(
+    "targets",
+    "One row per numeric target (guide §3) found by the extractor.",
+    ("doc_id", "clause_id", "start"),
+    (
+        Column("doc_id", pa.string(), False, "Document of the target.", "loudi-2017-quality-city"),
+        Column("clause_id", pa.string(), False, "Clause that states the target.", "loudi-2017-quality-city#0030"),
+        Column("start", pa.int32(), False, "Start offset of the target span in documents.text.", "1505"),
+        Column("end", pa.int32(), False, "End offset of the target span in documents.text.", "1514"),
+        Column("text", pa.string(), False, "The target span exactly as in the source.", "采標率90%以上"),
+        Column("indicator", pa.string(), True, "The measured thing as written in the clause.", "主導產品采標率"),
+        Column("value", pa.float64(), False, "The number, multipliers (万/亿) folded in.", "90.0"),
+        Column("value_max", pa.float64(), True, "Upper bound of a range, else null.", "null"),
+        Column("unit", pa.string(), True, "Unit after removing the multiplier: %, 个, 家, 项, 个百分点, 元, 倍 …", "%"),
+        Column("comparator", pa.string(), False, ">=, >, <=, <, ~ or = (以上/以下 inclusive).", ">="),
+        Column("kind", pa.string(), False, "level, increase or decrease.", "level"),
+        Column("year", pa.int32(), True, "Deadline year from the clause, its headings, its lead-in or the title.", "2020"),
+        Column("per_year", pa.bool_(), False, "True for 每年/年均/每年度.", "false"),
+    ),
+)
+
+ERRORS = Table(
+    "errors",
+    "One row per input that could not be processed, with the reason; the run goes on.",
+    ("source_path", "at"),
+    (
+        Column("source_path", pa.string(), False, "Input file (or folder) that failed.", "inbox/broken.docx"),
+        Column("stage", pa.string(), False, "scan, read, decode, extract, segment, duplicate or write.", "extract"),
+        Column("error", pa.string(), False, "A reason a person understands.", "not a readable .docx file (BadZipFile: File is not a zip file)"),
+        Column("at", pa.timestamp("us", tz="UTC"), False, "When the failure was recorded.", "2026-11-22T10:00:00Z"),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (DOCUMENTS, CLAUSES, TARGETS, ERRORS)}
+
+
+class SchemaError(ValueError):
+    """Rows do not fit the declared table."""
+
+
+def to_arrow(table: Table, rows: list[dict[str, Any]] | pa.Table) -> pa.Table:
+    """Build (or cast) an arrow table with exactly the declared schema, checking nulls."""
+    if isinstance(rows, pa.Table):
+        missing = [c.name for c in table.columns if c.name not in rows.column_names]
+        if missing:
+            raise SchemaError(f"{table.name}: missing columns {missing}")
+        data = rows.select([c.name for c in table.columns])
+        try:
+            data = data.cast(table.schema, safe=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+            raise SchemaError(f"{table.name}: {e}") from e
+    else:
+        arrays = []
+        for c in table.columns:
+            values = [r.get(c.name) for r in rows]
+            try:
+                arrays.append(pa.array(values, type=c.type))
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as e:
+                raise SchemaError(f"{table.name}.{c.name}: {e}") from e
+        data = pa.Table.from_arrays(arrays, schema=table.schema)
+    for c in table.columns:
+        if not c.nullable and data.column(c.name).null_count:
+            raise SchemaError(f"{table.name}.{c.name}: {data.column(c.name).null_count} null values in a non-nullable column")
+    return data
+
+
+def empty(table: Table) -> pa.Table:
+    return table.schema.empty_table()
+
+
+def read_table(out_dir: Path, table: Table) -> pa.Table:
+    """Read a table, or an empty one with its schema when it does not exist yet."""
+    path = Path(out_dir) / table.filename()
+    if not path.exists():
+        return empty(table)
+    return to_arrow(table, pq.read_table(path))
+
+
+def write_table(out_dir: Path, table: Table, data: pa.Table | list[dict[str, Any]]) -> Path:
+    """Validate against the declaration and write atomically (temp file + fsync + rename)."""
+    arrow = to_arrow(table, data)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / table.filename()
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{table.name}.", suffix=".tmp")
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        with os.fdopen(fd, "wb") as f:
+            pq.write_table(arrow, f, compression="zstd")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, final)
+        _fsync_dir(out_dir)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return final
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def schema_markdown() -> str:
+    """docs/SCHEMA.md, generated from the declarations above."""
+    lines = [
+        "# Output tables",
+        "",
+        "Generated from `pipeline/tables.py` by `policy-clauses schema` — do not edit by hand.",
+        "Each table is one parquet file `OUT/<name>.parquet`.",
+        "",
+    ]
+    for t in TABLES.values():
+        lines += [f"## `{t.name}`", "", t.description, "", f"Primary key: `{', '.join(t.primary_key)}`", "",
+                  "| column | type | nullable | meaning | example |", "|---|---|---|---|---|"]
+        for c in t.columns:
+            lines.append(
+                f"| `{c.name}` | `{c.type}` | {'yes' if c.nullable else 'no'} | "
+                f"{c.description.replace('|', '/')} | `{c.example}` |"
+            )
+        lines.append("")
+    return "\n".join(lines)
