@@ -435,7 +435,8 @@ def _find_percentages(s: str) -> list[Mention]:
         start = m.start()
         if start > 0 and (s[start - 1] in "%=&?/" or s[start - 1].isascii() and s[start - 1].isalpha()):
             continue  # inside a URL or code
-        if s[start] == "-" and start > 0 and s[start - 1].isdigit():
+        dash = s[start] == "-" and start > 0 and s[start - 1].isdigit()
+        if dash:
             start += 1  # 5-20%: a range dash, not a sign
         if m.group("pre"):
             v = parse_number(m.group("a"))
@@ -487,21 +488,22 @@ def _find_percentages(s: str) -> list[Mention]:
                         v = None
         if v is None:
             continue
-        out.append(Mention(start, m.end(), s[start:m.end()], v))
+        out.append(Mention(start, m.end(), s[start:m.end()], abs(v) if dash else v))
     return out
 
 
 # Comparator words of ranges: (regex, lower?, closed?). ``以上`` is inclusive (Civil Code 1259).
-_LOWER_OPEN = r"大于|高于|超过了?|超出|多于|过|比(?=.{1,12}?大)"
+_LOWER_OPEN = r"大于|高于|超过了?|超出|多于|过"
 _LOWER_CLOSED = r"大于或者?等于|大于等于|不小于|不低于|不少于|至少(?:是|有|为)?|最少(?:是|有|为)?|≥|>\s*="
-_UPPER_OPEN = r"小于|低于|少于|不到|比(?=.{1,12}?[小低])"
+_UPPER_OPEN = r"小于|低于|少于|不到"
 _UPPER_CLOSED = r"小于\s*或者?\s*等于|小于等于|不大于|不高于|不超过|不多于|至多(?:是|有|为)?|最多(?:是|有|为)?|≤|<\s*="
 _NUM = rf"(?:{_SCI}|{_SLASH}|(?:负|-)?(?:{_DEC}[ \t]*又[ \t]*{_FRAC}|{_FRAC}|{_DEC})(?:[ \t]*[kK])?)"
 _RANGE_RX = re.compile(
     rf"(?P<between>(?:位于|介于|在)?\s*第?(?P<a>{_NUM})\s*(?:和|与|跟|到)\s*第?(?P<b>{_NUM})\s*之?间)"
     rf"|(?P<span>(?P<c>{_NUM})\s*(?:到|至|~|～|-|–|—)\s*(?P<d>{_NUM}))"
+    rf"|(?P<bi>比\s*(?P<j>{_NUM})\s*(?P<dir>[大小低高]))"
     rf"|(?P<approx>(?P<g>(?:{_AR}|[{_D}{_U}])+?)[ \t]*[几多余][ \t]*(?P<h>[万亿]*)(?:[ \t]*[多余][ \t]*(?P<i>[万亿]+))?(?=[^{_D}{_U}]|$))"
-    rf"|(?P<bound>(?P<op>{_LOWER_CLOSED}|{_UPPER_CLOSED}|{_LOWER_OPEN}|{_UPPER_OPEN}|等于)\s*(?P<e>{_NUM}|百分之{_DEC})(?:(?<=比)[大小低高]|(?<=\S)(?=[大小低高])(?<=比.{{0,20}})[大小低高])?)"
+    rf"|(?P<bound>(?P<op>{_LOWER_CLOSED}|{_UPPER_CLOSED}|{_LOWER_OPEN}|{_UPPER_OPEN}|等于)\s*(?P<e>{_NUM}|百分之{_DEC}))"
     rf"|(?P<post>(?P<f>{_NUM}|百分之{_DEC})\s*(?P<pop>或者?以上|或者?更多|以上|以下|以内|之下|之上|多|余|几)(?=[^{_D}{_U}]|$))"
 )
 
@@ -526,8 +528,6 @@ def _op_kind(op: str) -> tuple[str, bool]:
     ):
         if re.fullmatch(rx, op):
             return side, closed
-    if op.startswith("比"):
-        return "lower", False
     return "eq", True
 
 
@@ -547,6 +547,14 @@ def _find_ranges(s: str) -> list[Mention]:
             if lo is None or hi is None:
                 continue
             bounds.append(Mention(m.start(), m.end(), m.group().strip(), lo, hi, True, True))
+        elif m.group("bi"):
+            v = _num(m.group("j"))
+            if v is None:
+                continue
+            if m.group("dir") in "大高":
+                bounds.append(Mention(m.start(), m.end(), m.group(), v, None, False, None))
+            else:
+                bounds.append(Mention(m.start(), m.end(), m.group(), float("-inf"), v, None, False))
         elif m.group("approx"):
             v = _num(m.group("g") + (m.group("h") or "") + (m.group("i") or ""))
             if v is None:
@@ -556,12 +564,7 @@ def _find_ranges(s: str) -> list[Mention]:
             v = _num(m.group("e"))
             if v is None:
                 continue
-            op = m.group("op")
-            if op.startswith("比"):
-                tail = s[m.end("e"):m.end("e") + 2]
-                side, closed = ("upper", False) if re.match(r"\s*[小低]", tail) else ("lower", False)
-            else:
-                side, closed = _op_kind(op)
+            side, closed = _op_kind(m.group("op"))
             end = m.end()
             if side == "eq":
                 bounds.append(Mention(m.start(), end, m.group(), v, v, True, True))
