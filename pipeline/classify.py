@@ -53,8 +53,17 @@ def normalise(text: str) -> str:
     return _DIGITS.sub("0", t)
 
 
-def clause_features(text: str, section: list[str] | tuple[str, ...], position: float) -> dict[str, Any]:
-    """The raw inputs the Pipeline expects for one clause."""
+_SAFEGUARD_HEAD = re.compile(r"保障|組織實施|组织实施|工作要求|组织领导|組織領導|实施保障")
+_GOAL_HEAD = re.compile(r"目标|目標|指导思想|指導思想|基本原则|基本原則|总体要求|總體要求")
+_TASK_HEAD = re.compile(r"任务|任務|措施|行动|行動|工程|举措|舉措")
+_DEBRIS = re.compile(r"https?://|\]\(|!\[|\|\s*---|浏览|瀏覽|分享|打印|关闭|字号|来源|來源|索\s*引|责任编辑")
+
+
+def clause_features(
+    text: str, section: list[str] | tuple[str, ...], position: float,
+    prev_text: str = "", next_text: str = "", after: dict[str, bool] | None = None,
+) -> dict[str, Any]:
+    """The raw inputs the Pipeline expects for one clause (and its neighbours)."""
     from pipeline.segment import heading_marker
 
     return {
@@ -62,7 +71,32 @@ def clause_features(text: str, section: list[str] | tuple[str, ...], position: f
         "section": list(section),
         "position": float(position),
         "is_heading": heading_marker(text) is not None,
+        "context": f"{prev_text[-30:]} ‖ {next_text[:30]}",
+        "after": after or {},
     }
+
+
+def document_features(texts: list[str], sections: list[list[str]]) -> list[dict[str, Any]]:
+    """Feature dicts for all clauses of one document, in order (neighbours and the parts
+    of the document the clause follows: goals / tasks / safeguards headings)."""
+    from pipeline.segment import heading_marker
+
+    n = len(texts)
+    out = []
+    state = {"goal": False, "task": False, "safeguard": False}
+    for i, (t, sec) in enumerate(zip(texts, sections, strict=True)):
+        if heading_marker(t) is not None or (len(t) <= 16 and not t.endswith(("。", "；"))):
+            if _SAFEGUARD_HEAD.search(t):
+                state = {"goal": False, "task": False, "safeguard": True}
+            elif _TASK_HEAD.search(t) and len(t) <= 16:
+                state = {"goal": False, "task": True, "safeguard": False}
+            elif _GOAL_HEAD.search(t):
+                state = {"goal": True, "task": False, "safeguard": False}
+        out.append(clause_features(
+            t, sec, i / max(1, n - 1),
+            texts[i - 1] if i > 0 else "", texts[i + 1] if i + 1 < n else "", dict(state),
+        ))
+    return out
 
 
 class TextColumn(BaseEstimator, TransformerMixin):
@@ -78,6 +112,8 @@ class TextColumn(BaseEstimator, TransformerMixin):
     def transform(self, X: list[dict[str, Any]]) -> list[str]:
         if self.field == "section":
             return [normalise(" | ".join(x["section"][-self.last:])) for x in X]
+        if self.field == "context":
+            return [normalise(x["context"]) for x in X]
         return [normalise(x["text"]) for x in X]
 
 
@@ -86,10 +122,17 @@ def _dense(X: list[dict[str, Any]]) -> np.ndarray:
     for x in X:
         t = x["text"]
         q = bool(_QUANTITY.search(t))
+        sec = " ".join(x["section"])
+        after = x.get("after", {})
+        han = sum(1 for ch in t if "\u4e00" <= ch <= "\u9fff")
         rows.append([
             x["position"], x["position"] ** 2, float(x["is_heading"]), float(q),
             float(q and bool(_COMPARATOR.search(t))), min(len(t), 300) / 300.0,
             float(len(x["section"]) == 0),
+            float(bool(_SAFEGUARD_HEAD.search(sec))), float(bool(_GOAL_HEAD.search(sec))),
+            float(bool(_TASK_HEAD.search(sec))),
+            float(after.get("safeguard", False)), float(after.get("goal", False)), float(after.get("task", False)),
+            han / max(1, len(t)), float(bool(_DEBRIS.search(t))), float(t.endswith(("。", "；", ";"))),
         ])
     return np.asarray(rows, dtype=float)
 
@@ -99,6 +142,7 @@ class FeatureSet:
     text: bool = True
     section: bool = True
     dense: bool = True
+    context: bool = True
 
 
 DEFAULT_PARAMS: dict[str, Any] = {"C": 8.0, "ngram_max": 3, "min_df": 2, "section_last": 2}
@@ -119,6 +163,11 @@ def build_pipeline(params: dict[str, Any] | None = None, features: FeatureSet = 
             ("col", TextColumn("section", last=p["section_last"])),
             ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=p["min_df"], sublinear_tf=True)),
         ])))
+    if features.context:
+        parts.append(("context", Pipeline([
+            ("col", TextColumn("context")),
+            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=p["min_df"], sublinear_tf=True)),
+        ])))
     if features.dense:
         parts.append(("dense", FunctionTransformer(_dense)))
     return Pipeline([
@@ -132,10 +181,12 @@ def build_pipeline(params: dict[str, Any] | None = None, features: FeatureSet = 
 def dataset_inputs(ds: Any) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     """Feature dicts, labels and groups from the annotations Dataset."""
     names = ds.features["label"].names
-    X = [
-        clause_features(t, s, seq / max(1, n - 1))
-        for t, s, seq, n in zip(ds["text"], ds["section"], ds["seq"], ds["n_in_doc"], strict=True)
-    ]
+    doc_ids, texts, sections = list(ds["doc_id"]), list(ds["text"]), list(ds["section"])
+    X: list[dict[str, Any]] = [{}] * len(texts)
+    for d in dict.fromkeys(doc_ids):
+        idx = [i for i, x in enumerate(doc_ids) if x == d]  # document order (loader keeps it)
+        for i, f in zip(idx, document_features([texts[i] for i in idx], [sections[i] for i in idx]), strict=True):
+            X[i] = f
     y = [names[i] for i in ds["label"]]
     return X, y, list(ds["group"])
 
@@ -175,16 +226,21 @@ def scores(y_true: list[str], y_pred: list[str]) -> dict[str, Any]:
 
 def lodo_predictions(
     X: list[dict[str, Any]], y: list[str], groups: list[str],
-    params: dict[str, Any] | None = None, features: FeatureSet = FeatureSet(),
+    params: dict[str, Any] | None = None, features: FeatureSet = FeatureSet(), n_jobs: int = 2,
 ) -> list[str]:
     """Predictions for every clause from a model that never saw its document group."""
-    pred = [""] * len(y)
-    for g in sorted(set(groups)):
+    from joblib import Parallel, delayed
+
+    def fold(g: str) -> list[tuple[int, str]]:
         train = [i for i, x in enumerate(groups) if x != g]
         test = [i for i, x in enumerate(groups) if x == g]
         model = build_pipeline(params, features).fit([X[i] for i in train], [y[i] for i in train])
-        for i, lab in zip(test, model.predict([X[i] for i in test]), strict=True):
-            pred[i] = str(lab)
+        return [(i, str(lab)) for i, lab in zip(test, model.predict([X[i] for i in test]), strict=True)]
+
+    pred = [""] * len(y)
+    for part in Parallel(n_jobs=n_jobs)(delayed(fold)(g) for g in sorted(set(groups))):
+        for i, lab in part:
+            pred[i] = lab
     return pred
 
 
@@ -214,7 +270,8 @@ ABLATIONS: dict[str, FeatureSet] = {
     "all": FeatureSet(),
     "text only": FeatureSet(section=False, dense=False),
     "no section": FeatureSet(section=False),
-    "no dense (position, heading, quantity cue)": FeatureSet(dense=False),
+    "no dense (position, heading, part and quantity cues)": FeatureSet(dense=False),
+    "no neighbour context": FeatureSet(context=False),
 }
 
 
@@ -360,8 +417,7 @@ class ClauseClassifier:
         return out
 
     def predict_clauses(self, clauses: list[Any], doc_title: str | None = None, doc_text: str | None = None) -> list[tuple[str, float]]:
-        n = len(clauses)
-        X = [clause_features(c.text, c.section, i / max(1, n - 1)) for i, c in enumerate(clauses)]
+        X = document_features([c.text for c in clauses], [list(c.section) for c in clauses])
         return self.predict_features(X)
 
 

@@ -39,6 +39,8 @@ HEADING_MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("circled", re.compile(r"^([①-⑳])")),
     ("dash", re.compile(r"^(——|--)(?!-)")),
 ]
+JUNK_LEAD = re.compile(r"^[？?•·●■□◆◇▪\s\u3000]+")
+JUNK_ONLY = re.compile(r"[？?•·●■□◆◇▪\s\u3000]*")
 # An unnumbered run-in heading such as ``產品質量方面。`` at the start of a line.
 RUN_IN_HEADING = re.compile(r"^[^，,。；;:：]{1,14}方面[。:：]")
 
@@ -301,16 +303,25 @@ def segment(text: str) -> Segmentation:
             line_notes = find_notes(text, ls, le)
             body_end = line_notes[0].start if line_notes else le
             line = text[ls:body_end]
-            marker = heading_marker(line)
+            # Scraped pages put glyph debris (``？``, ``•``) in front of headings.
+            junk = JUNK_LEAD.match(line)
+            marker = heading_marker(line[junk.end():] if junk else line)
             if marker is None and RUN_IN_HEADING.match(MARKDOWN_LEAD.sub("", line)) and _run_in_allowed(text, ls, body_end):
                 marker = ("run_in", "")
+            if stack and stack[-1][0] == "dash" and (marker is None or marker[0] != "dash"):
+                stack.pop()  # a ``——`` item is one paragraph; the next line is not inside it
             # The line's body pieces lie between its notes.
             bounds = [ls] + [x for nt in line_notes for x in (nt.start, nt.end)] + [le]
             pieces = list(zip(bounds[0::2], bounds[1::2], strict=True))
+            heading_seen = False
             for p_idx, (p_start, p_end) in enumerate(pieces):
                 first_seq = len(clauses)
                 for s, e in split_spans(text, p_start, p_end):
-                    is_heading = p_idx == 0 and s == first_span_start(text, ls, body_end) and marker is not None
+                    is_heading = (
+                        marker is not None and p_idx == 0 and not heading_seen
+                        and not JUNK_ONLY.fullmatch(text[s:e])
+                    )
+                    heading_seen = heading_seen or is_heading or not JUNK_ONLY.fullmatch(text[s:e])
                     if is_heading:
                         kind, mk = marker  # type: ignore[misc]
                         _push_heading(stack, kind, mk, text[s:e])
@@ -341,12 +352,6 @@ def segment(text: str) -> Segmentation:
             break
         pos = nl + 1
     return Segmentation(clauses, notes)
-
-
-def first_span_start(text: str, start: int, end: int) -> int:
-    """Start offset of the first clause of a line body."""
-    s, _ = _strip(text, start, end)
-    return s
 
 
 def _run_in_allowed(text: str, s: int, e: int) -> bool:

@@ -100,6 +100,8 @@ def align(doc_id: str, gold: list[dict]) -> list[dict]:
             continue  # the span is a responsibility note (guide §1): not a clause
         if c.start > rec["start"]:
             rec = dict(rec, start=c.start, text=c.text)
+        # The heading chain is computed, not judged: keep it in step with the segmenter.
+        rec = dict(rec, section=list(c.section))
         out.append(rec)
     return out
 

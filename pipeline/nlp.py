@@ -1,0 +1,79 @@
+"""The project's spaCy pipeline: the zh pkuseg tokenizer (on a t2s copy) + the target recognizer.
+
+``load_nlp()`` returns it (cached per process): from ``models/policy-nlp`` when that was
+built, else assembled from the provisioned tokenizer at ``models/zh-pkuseg``.
+``python -m pipeline.nlp [OUT_DIR]`` builds and saves it (``spacy.load(OUT_DIR)`` works
+after ``import pipeline.targets``, which registers the factories).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+import pipeline.targets  # noqa: F401  (registers policy_zh_t2s.v1 and policy_targets.v1)
+from pipeline.provision import MISSING_HELP, ModelMissingError
+from pipeline.settings import get_settings
+
+PIPELINE_NAME = "policy-nlp"
+TARGETS_PIPE = "policy_targets"
+
+
+def default_out_dir() -> Path:
+    """Where the built pipeline is saved: ``models/policy-nlp``."""
+    return get_settings().models_dir / PIPELINE_NAME
+
+
+def assemble(tokenizer_dir: Path | None = None) -> Language:
+    """A fresh pipeline: the t2s pkuseg tokenizer loaded from ``tokenizer_dir`` + targets."""
+    tokenizer_dir = tokenizer_dir or get_settings().tokenizer_dir
+    tok_data = tokenizer_dir / "tokenizer"
+    if not (tok_data / "pkuseg_model").exists():
+        raise ModelMissingError(MISSING_HELP.format(path=tokenizer_dir))
+    nlp = spacy.blank(
+        "zh",
+        config={"nlp": {"tokenizer": {"@tokenizers": "policy_zh_t2s.v1", "segmenter": "pkuseg"}}},
+    )
+    nlp.tokenizer.from_disk(tok_data)  # type: ignore[attr-defined]
+    nlp.add_pipe("policy_targets_v1", name=TARGETS_PIPE)
+    nlp.meta["name"] = PIPELINE_NAME.replace("-", "_")
+    nlp.meta["description"] = "pkuseg tokenizer on a t2s copy + rule-based numeric targets (guide §3)"
+    return nlp
+
+
+def build_pipeline(out_dir: Path | str | None = None) -> Path:
+    """Assemble the pipeline and save it with ``nlp.to_disk``; returns the directory."""
+    out = Path(out_dir) if out_dir else default_out_dir()
+    nlp = assemble()
+    tmp = out.with_name(out.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    nlp.to_disk(tmp)
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+    return out
+
+
+@lru_cache(maxsize=1)
+def load_nlp() -> Language:
+    """The project pipeline, loaded once per process."""
+    built = default_out_dir()
+    if (built / "config.cfg").exists():
+        return spacy.load(built)
+    return assemble()
+
+
+def main(argv: list[str]) -> int:
+    out = build_pipeline(argv[0] if argv else None)
+    print(f"built {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,874 @@
+"""Numeric targets (guide §3, addendum C/D) as registered spaCy components.
+
+``policy_zh_t2s.v1`` is the zh tokenizer with pkuseg run on an OpenCC t2s copy of the
+text: tokens keep the original script (offsets and ``token.text`` index the input) and
+carry the simplified, full-width-folded form in ``token.norm_``, which every rule
+matches on. ``policy_targets_v1`` (spaCy forbids "." in factory names) finds quantities with ``Matcher`` patterns from
+``patterns/targets.jsonl`` and reads the fields with the word lists of
+``patterns/target_vocab.json``; it puts one span per target in ``doc.spans["targets"]``
+with the fields as ``span._.indicator`` … ``span._.per_year``.
+
+``extract_document_targets`` runs the pipeline over the clauses of one document and
+resolves the year by addendum C1 (clause, heading chain, governing lead-in, title).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from spacy.lang.zh import ChineseTokenizer, Segmenter
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span, Token
+from spacy.util import filter_spans, registry
+
+from pipeline.numbers import clean, fold, parse_number, parse_quantity
+
+RULES_DIR = Path(__file__).resolve().parent / "patterns"
+PATTERNS_FILE = "targets.jsonl"
+VOCAB_FILE = "target_vocab.json"
+SPANS_KEY = "targets"
+FIELDS = ("indicator", "value", "value_max", "unit", "comparator", "kind", "year", "per_year")
+HARD_BOUNDARY = frozenset(",;。:!?；，：！？\n")
+SOFT_BOUNDARY = frozenset("、")
+LIST_JOINERS = frozenset(("、", "和", "及", "以及", "与", "或"))
+LEVEL_SUFFIX = ("级",)
+OPENERS = {"(": ")", "（": "）", "[": "]", "［": "］", "【": "】", "〔": "〕"}
+CLOSERS = {v: k for k, v in OPENERS.items()}
+CLOSING_QUOTES = {"”": "“", "\"": "\"", "’": "‘", "》": "《", "」": "「", "』": "『"}
+
+
+def _bracket_depth(doc: Doc) -> list[int]:
+    """Per token, how many brackets are open before it (a boundary inside brackets is not one)."""
+    out, d = [], 0
+    for t in doc:
+        if t.norm_ in CLOSERS and d > 0:
+            d -= 1
+        out.append(d)
+        if t.norm_ in OPENERS:
+            d += 1
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Script normalisation and the tokenizer.
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """OpenCC t2s of ``text`` with the same length (per character where phrases change it)."""
+    if not text:
+        return text
+    conv = _t2s()
+    out = conv.convert(text)
+    if len(out) == len(text):
+        return out
+    chars = []
+    for ch in text:
+        c = conv.convert(ch)
+        chars.append(c if len(c) == 1 else ch)
+    return "".join(chars)
+
+
+def normalise(text: str) -> str:
+    """The matching form of ``text``: simplified script, full-width folded; same length."""
+    return fold(to_simplified(text))
+
+
+class PolicyChineseTokenizer(ChineseTokenizer):
+    """pkuseg over the normalised text; tokens keep the original characters, norm the normalised."""
+
+    def __call__(self, text: str) -> Doc:
+        norm = normalise(text)
+        if len(norm) != len(text):  # pragma: no cover - normalise is length-preserving
+            norm = text
+        base = super().__call__(norm)
+        words = [text[t.idx : t.idx + len(t.text)] for t in base]
+        spaces = [bool(t.whitespace_) for t in base]
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        for tok, src in zip(doc, base, strict=True):
+            tok.norm_ = src.text
+        return doc
+
+
+@registry.tokenizers("policy_zh_t2s.v1")
+def create_policy_tokenizer(segmenter: str = "pkuseg"):
+    """Tokenizer factory for ``[nlp.tokenizer] @tokenizers = "policy_zh_t2s.v1"``."""
+
+    def factory(nlp: Language) -> PolicyChineseTokenizer:
+        return PolicyChineseTokenizer(nlp.vocab, segmenter=Segmenter(segmenter))
+
+    return factory
+
+
+# ---------------------------------------------------------------------------
+# Extension attributes.
+
+_NUMERIC_TOKEN = re.compile(r"^[-+]?[0-9０-９.,，一二三四五六七八九十百千万亿两零〇壹贰叁肆伍陆柒捌玖拾佰仟点%％／/—~－-]+$|^百分之.+$")
+
+
+def _num_like(token: Token) -> bool:
+    n = token.norm_
+    if not n or not _NUMERIC_TOKEN.match(n) or n[-1] in "%-—~" and not n.endswith("%"):
+        return False
+    q = parse_quantity(n)
+    return q is not None and q.unit != "%"
+
+
+def _pct_like(token: Token) -> bool:
+    n = token.norm_
+    if not n or not (n.endswith("%") or n.startswith("百分之")):
+        return False
+    q = parse_quantity(n)
+    return q is not None and q.unit == "%"
+
+
+for _name, _getter in (("num_like", _num_like), ("pct_like", _pct_like)):
+    if not Token.has_extension(_name):
+        Token.set_extension(_name, getter=_getter)
+for _field in (*FIELDS, "rule"):
+    if not Span.has_extension(_field):
+        Span.set_extension(_field, default=None)
+
+
+# ---------------------------------------------------------------------------
+# Rules.
+
+@dataclass
+class Rules:
+    """The patterns (Matcher) and word lists of the component, as read from ``rules_dir``."""
+
+    patterns: list[dict[str, Any]]
+    vocab: dict[str, Any]
+
+    @classmethod
+    def load(cls, rules_dir: Path | str | None = None) -> Rules:
+        d = Path(rules_dir) if rules_dir else RULES_DIR
+        with open(d / PATTERNS_FILE, encoding="utf-8") as f:
+            patterns = [json.loads(line) for line in f if line.strip()]
+        with open(d / VOCAB_FILE, encoding="utf-8") as f:
+            vocab = json.load(f)
+        return cls(patterns, vocab)
+
+    def to_disk(self, d: Path) -> None:
+        d.mkdir(parents=True, exist_ok=True)
+        with open(d / PATTERNS_FILE, "w", encoding="utf-8") as f:
+            for p in self.patterns:
+                f.write(json.dumps(p, ensure_ascii=False) + "\n")
+        with open(d / VOCAB_FILE, "w", encoding="utf-8") as f:
+            json.dump(self.vocab, f, ensure_ascii=False, indent=1)
+
+    def resolved_patterns(self) -> list[tuple[str, str, list[dict[str, Any]]]]:
+        """Patterns with ``"$list"`` references replaced by the vocabulary lists."""
+
+        def sub(x: Any) -> Any:
+            if isinstance(x, str) and x.startswith("$"):
+                val = self.vocab[x[1:]]
+                return list(val) if not isinstance(val, dict) else list(val.keys())
+            if isinstance(x, dict):
+                return {k: sub(v) for k, v in x.items()}
+            if isinstance(x, list):
+                return [sub(v) for v in x]
+            return x
+
+        return [(p["label"], p.get("id", p["label"]), sub(p["pattern"])) for p in self.patterns]
+
+
+def _longest_first(words: Iterable[str]) -> list[str]:
+    return sorted(set(words), key=len, reverse=True)
+
+
+@dataclass
+class _Cand:
+    """A quantity found by the Matcher, before the context is read."""
+
+    start: int  # token index of the first number token
+    num_end: int  # end of the number tokens
+    end: int  # end of the quantity incl. unit and comparator suffix
+    value: float
+    value_max: float | None
+    unit: str
+    suffix_cmp: str | None
+    rule: str
+    chinese_numeral: bool
+
+
+@Language.factory(
+    "policy_targets_v1",
+    assigns=["doc.spans"],
+    default_config={"spans_key": SPANS_KEY, "rules_dir": None},
+)
+def make_target_recognizer(nlp: Language, name: str, spans_key: str, rules_dir: str | None):
+    """The rule-based target recognizer (guide §3); rules are read from ``rules_dir``."""
+    return TargetRecognizer(nlp, name, spans_key=spans_key, rules_dir=rules_dir)
+
+
+class TargetRecognizer:
+    """Find quantified targets in a clause and read their fields (see module docstring)."""
+
+    def __init__(self, nlp: Language, name: str = "policy_targets", *, spans_key: str = SPANS_KEY,
+                 rules_dir: str | Path | None = None) -> None:
+        self.name = name
+        self.vocab = nlp.vocab
+        self.spans_key = spans_key
+        self.set_rules(Rules.load(rules_dir))
+
+    # -- rules ------------------------------------------------------------
+    def set_rules(self, rules: Rules) -> None:
+        self.rules = rules
+        v = rules.vocab
+        self.matcher = Matcher(self.vocab)
+        for label, rule_id, pattern in rules.resolved_patterns():
+            self.matcher.add(f"{label}|{rule_id}", [pattern], greedy="LONGEST")
+        self.units = set(v["units"])
+        self.multipliers = sorted(v["multipliers"].items(), key=lambda kv: -len(kv[0]))
+        self.no_multiply = set(v["units_not_multiplied"])
+        self.cmp_prefix = v["comparator_prefix"]
+        self.cmp_suffix = v["comparator_suffix"]
+        self.kind_verbs = v["kind_verbs"]
+        self.object_verbs = set(v["object_verbs"]) | set(self.kind_verbs)
+        self.skip_leading = set(v["skip_leading"])
+        self.drop_trailing = set(v["drop_trailing"])
+        self.per_year_words = set(v["per_year"])
+        self.subsidy_words = set(v["subsidy_words"])
+        self.debris_words = set(v["debris_words"])
+        self.past_markers = set(v["past_markers"])
+        self.rate_heads = tuple(v["rate_heads"])
+        self.carry_verbs = set(v["carry_prefix_verbs"])
+        self.quotes = v["quote_marks"]
+        self.deadline_rx = [re.compile(p) for p in v["deadline_patterns"]]
+        self.plan_periods = v["plan_periods"]
+        self.lead_in_cues = tuple(v["lead_in_cues"])
+        self.title_rx = [re.compile(p) for p in v["title_period_patterns"]]
+        self.trailing_nominal = set(v["trailing_nominal"])
+        self.scope_heads = tuple(v["scope_heads"])
+        self.qualifier_rx = re.compile(v["indicator_qualifier_pattern"])
+        self.relative_rx = [re.compile(p) for p in v["relative_deadline_patterns"]]
+        self.past_section_cues = tuple(v["past_section_cues"])
+        self._max_phrase = 4
+
+    # -- serialisation ----------------------------------------------------
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        self.rules.to_disk(Path(path))
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> TargetRecognizer:
+        self.set_rules(Rules.load(Path(path)))
+        return self
+
+    # -- the component ----------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        self._split_merged(doc)
+        spans = []
+        for cand, fields, (s, e) in self._extract(doc):
+            span = Span(doc, s, e, label="TARGET")
+            for k, val in fields.items():
+                setattr(span._, k, val)
+            span._.rule = cand.rule
+            spans.append(span)
+        doc.spans[self.spans_key] = spans
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
+        for doc in docs:
+            yield self(doc)
+
+    # -- helpers ----------------------------------------------------------
+    def _split_merged(self, doc: Doc) -> None:
+        """Split tokens such as ``10个`` / ``两项`` into number and unit."""
+        todo = []
+        for tok in doc:
+            n = tok.norm_
+            if len(n) < 2 or tok._.num_like or tok._.pct_like:
+                continue
+            for k in range(len(n) - 1, 0, -1):
+                head, tail = n[:k], n[k:]
+                if tail in self.units and parse_quantity(head) is not None and parse_quantity(head).unit is None:
+                    if not re.fullmatch(r"[一二两三四五六七八九十百千万亿零0-9.]+", head):
+                        break
+                    todo.append((tok.i, k))
+                    break
+        if not todo:
+            return
+        with doc.retokenize() as retok:
+            for i, k in todo:
+                tok = doc[i]
+                n = tok.norm_
+                retok.split(tok, [tok.text[:k], tok.text[k:]], heads=[(tok, 0), (tok, 0)],
+                            attrs={"NORM": [n[:k], n[k:]]})
+
+    def _phrase_at_end(self, toks: Sequence[Token], phrases: Any) -> tuple[str, int] | None:
+        """Longest phrase (joined norms of whole tokens) ending at the end of ``toks``."""
+        best = None
+        for n in range(1, min(self._max_phrase, len(toks)) + 1):
+            s = "".join(t.norm_ for t in toks[-n:])
+            if s in phrases and (best is None or len(s) > len(best[0])):
+                best = (s, n)
+        return best
+
+    def _phrase_at_start(self, toks: Sequence[Token], phrases: Any) -> tuple[str, int] | None:
+        best = None
+        for n in range(1, min(self._max_phrase, len(toks)) + 1):
+            s = "".join(t.norm_ for t in toks[:n])
+            if s in phrases and (best is None or len(s) > len(best[0])):
+                best = (s, n)
+        return best
+
+    def _has_word(self, toks: Sequence[Token], words: set[str]) -> bool:
+        norms = [t.norm_ for t in toks]
+        for i in range(len(norms)):
+            acc = ""
+            for j in range(i, min(i + self._max_phrase, len(norms))):
+                acc += norms[j]
+                if acc in words:
+                    return True
+        return False
+
+    def _read_quantity(self, doc: Doc, s: int, e: int, rule: str) -> _Cand | None:
+        toks = doc[s:e]
+        num_parts: list[str] = []
+        k = 0
+        while k < len(toks) and (toks[k]._.num_like or toks[k]._.pct_like or toks[k].norm_ in
+                                 self.rules.vocab["range_separators"] or toks[k].norm_ in ("翻", "了")
+                                 or toks[k].norm_.endswith("番")):
+            num_parts.append(toks[k].norm_)
+            k += 1
+            if num_parts[-1].endswith("%") or num_parts[-1].endswith("番"):
+                if k < len(toks) and toks[k].norm_ in self.rules.vocab["range_separators"]:
+                    continue
+                break
+        unit_toks = toks[k:]
+        number_text = "".join(p for p in num_parts if p != "了")
+        if rule.startswith("doubling"):
+            number_text = number_text.replace("翻", "翻").replace("一翻", "一番")
+            if number_text == "翻番":
+                number_text = "翻一番"
+        approx = False
+        if unit_toks and unit_toks[0].norm_ in ("多", "余"):
+            approx = True
+            unit_toks = unit_toks[1:]
+        q = parse_quantity(number_text)
+        if q is None:
+            return None
+        unit = q.unit or ""
+        unit_text = "".join(t.text for t in unit_toks)
+        unit_norm = "".join(t.norm_ for t in unit_toks)
+        value, value_max = q.value, q.value_max
+        if unit_norm in ("个百分点",) or unit_norm == "个百分点":
+            unit = unit_text
+        elif unit_norm == "%":
+            unit = "%"
+        elif unit_norm:
+            unit = unit_text
+            if unit_norm not in self.no_multiply:
+                for mword, mult in self.multipliers:
+                    rest = unit_norm[len(mword):]
+                    if unit_norm.startswith(mword) and rest and (rest in self.units or rest == "元"):
+                        value *= mult
+                        value_max = value_max * mult if value_max is not None else None
+                        unit = unit_text[len(mword):]
+                        break
+        if not unit:
+            return None
+        # A comparator word after the quantity: 以上, 左右, 及以上 …
+        end = e
+        suffix = None
+        for n in (3, 2, 1):
+            if end + n <= len(doc):
+                w = "".join(t.norm_ for t in doc[end:end + n])
+                if w in self.cmp_suffix:
+                    suffix = self.cmp_suffix[w]
+                    end += n
+                    break
+        if approx and suffix is None:
+            suffix = ">"
+        chinese = not re.search(r"[0-9]", number_text) and unit != "%" and not number_text.startswith("翻")
+        return _Cand(s, s + k, end, value, value_max, unit, suffix, rule, chinese)
+
+    def _deadlines(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """(start_char, end_char, year) of deadline expressions in the clause."""
+        return find_deadlines(self, "".join(t.norm_ + t.whitespace_ for t in doc))
+
+    # -- the core ---------------------------------------------------------
+    def _extract(self, doc: Doc) -> list[tuple[_Cand, dict[str, Any], tuple[int, int]]]:
+        matches = self.matcher(doc)
+        qty_spans, veto = [], []
+        for match_id, s, e in matches:
+            label, rule = self.vocab.strings[match_id].split("|", 1)
+            sp = Span(doc, s, e, label=rule)
+            (qty_spans if label == "QUANTITY" else veto).append(sp)
+        cands: list[_Cand] = []
+        for sp in sorted(filter_spans(qty_spans), key=lambda x: x.start):
+            c = self._read_quantity(doc, sp.start, sp.end, sp.label_)
+            if c is None:
+                continue
+            if any(v.start < c.num_end and c.start < v.end for v in veto):
+                continue
+            if cands and c.start < cands[-1].end:
+                continue
+            cands.append(c)
+        if not cands or self._has_word(doc, self.debris_words) or self._has_word(doc, self.subsidy_words):
+            return []
+        deadlines = self._deadlines(doc)
+        depth = _bracket_depth(doc)
+        out: list[tuple[_Cand, dict[str, Any], tuple[int, int]]] = []
+        prev_end = 0
+        chain_kind: str | None = None
+        chain_per_year = False
+        carry: tuple[str, str] | None = None  # (verb phrase, head noun) shared by list items
+        last: dict[str, Any] | None = None  # the previous target of this clause
+        for idx, c in enumerate(cands):
+            seg_start = c.start
+            while seg_start > 0 and not self._hard(doc, seg_start - 1, depth):
+                seg_start -= 1
+            seg_end = c.end
+            while seg_end < len(doc) and not self._hard(doc, seg_end, depth):
+                seg_end += 1
+            new_chain = seg_start >= prev_end
+            if new_chain:
+                chain_kind, chain_per_year = None, False
+            item_start = max(seg_start, prev_end)
+            soft = [i for i in range(item_start, c.start) if self._soft(doc, i, depth)]
+            left = [t for t in doc[(soft[-1] + 1) if soft else item_start:c.start] if not t.is_space]
+            between = [t for t in doc[item_start:c.start] if not t.is_space]
+            nxt = cands[idx + 1].start if idx + 1 < len(cands) else len(doc)
+            right_end = c.end
+            while right_end < min(seg_end, nxt) and not self._soft(doc, right_end, depth):
+                right_end += 1
+            right = [t for t in doc[c.end:right_end] if not t.is_space and t.norm_ not in HARD_BOUNDARY]
+
+            # ``分别达30%、20%和10%``: a later value of a list takes the first one's reading.
+            if last is not None and not new_chain and all(t.norm_ in LIST_JOINERS for t in between) \
+                    and not right:
+                fields = dict(last["fields"])
+                items = last.get("items") or []
+                k = last.get("item_index", 0) + 1
+                fields["indicator"] = items[k] if k < len(items) else fields["indicator"]
+                fields["value"] = clean(c.value)
+                fields["value_max"] = clean(c.value_max) if c.value_max is not None else None
+                fields["unit"] = c.unit
+                if c.suffix_cmp:
+                    fields["comparator"] = self._comparator(last["prefix_cmp"], c.suffix_cmp)
+                elif last["prefix_cmp"]:
+                    fields["comparator"] = self._comparator(last["prefix_cmp"], None)
+                else:
+                    fields["comparator"] = "="
+                out.append((c, fields, (c.start, c.end)))
+                last = {**last, "fields": fields, "item_index": k}
+                prev_end = c.end
+                continue
+
+            if self._has_word(doc[seg_start:c.start], self.past_markers):
+                prev_end = c.end
+                continue
+
+            # Strip the left item from the right: comparator, verbs, fillers.
+            prefix_cmp = None
+            kind = None
+            verb_before = False
+            fenbie = False
+            text_start_tok = c.start
+            work = list(left)
+            changed = True
+            while work and changed:
+                changed = False
+                for words, what in ((self.cmp_prefix, "cmp"), (self.object_verbs, "verb"),
+                                    (self.drop_trailing, "drop")):
+                    hit = self._phrase_at_end(work, words)
+                    if not hit:
+                        continue
+                    if what == "cmp":
+                        if prefix_cmp is None or prefix_cmp == "=":
+                            prefix_cmp = self.cmp_prefix[hit[0]] if prefix_cmp is None else prefix_cmp
+                        text_start_tok = work[-hit[1]].i
+                    elif what == "verb":
+                        if hit[0] in self.kind_verbs and kind is None:
+                            kind = self.kind_verbs[hit[0]]
+                        verb_before = True
+                        text_start_tok = work[-hit[1]].i
+                    else:
+                        fenbie = fenbie or hit[0] == "分别"
+                    work = work[: -hit[1]]
+                    changed = True
+                    break
+            per_year = self._has_word(doc[seg_start:c.start], self.per_year_words) or chain_per_year
+            lead_kind, lead_verb = None, False
+            work = self._strip_leading(work, deadlines)
+            while work:
+                hit = self._phrase_at_start(work, self.object_verbs)
+                if not hit:
+                    break
+                lead_verb = True
+                if hit[0] in self.kind_verbs and lead_kind is None:
+                    lead_kind = self.kind_verbs[hit[0]]
+                work = self._strip_leading(work[hit[1]:], deadlines)
+            if lead_verb and (new_chain or not soft):
+                chain_kind = lead_kind
+            if kind is None:
+                kind = lead_kind if lead_verb else chain_kind
+            if c.rule.startswith("doubling") and kind is None:
+                kind = "increase"
+
+            # Where the indicator is: before the number, or after it (``建成6个…中心``).
+            if right and (verb_before or not work):
+                case = "after"
+            elif right:
+                # ``落实…3个标准体系``: the number counts the items of a list, not a target.
+                prev_end = c.end
+                continue
+            else:
+                case = "before"
+            if case == "after" and not verb_before and not prefix_cmp:
+                # ``八个着力``, ``三项保障措施``: a count with no verb describes, it does not commit.
+                prev_end = c.end
+                continue
+            if c.chinese_numeral and c.value < 10 and prefix_cmp in (None, "=") \
+                    and c.suffix_cmp is None and kind is None:
+                prev_end = c.end
+                continue
+
+            items: list[str] = []
+            if case == "after":
+                r_toks = self._trim_right(right)
+                if r_toks and all(t.norm_.endswith(LEVEL_SUFFIX) for t in r_toks) and idx + 1 < len(cands):
+                    r_toks = r_toks + self._shared_head(doc, cands[idx + 1], seg_end, depth)
+                subject = self._span_text(doc, work) if work else ""
+                indicator = subject + (self._span_text(doc, r_toks) if r_toks else "")
+                text_span = (text_start_tok, c.end)
+            elif work:
+                start_tok = work[0]
+                if soft and between:
+                    # Items before this one with no number of their own share it (``A、B达到100%``).
+                    pend = self._strip_leading([t for t in doc[item_start:c.start] if not t.is_space],
+                                               deadlines)
+                    while pend:
+                        hit = self._phrase_at_start(pend, self.object_verbs)
+                        if not hit:
+                            break
+                        pend = self._strip_leading(pend[hit[1]:], deadlines)
+                    if pend and pend[0].i < work[0].i:
+                        start_tok = pend[0]
+                indicator = doc.text[start_tok.idx:work[-1].idx + len(work[-1])]
+                if fenbie:
+                    items = self._distribute(doc, start_tok.i, work[-1].i + 1, depth)
+                    if len(items) > 1:
+                        indicator = items[0]
+                if carry and not lead_verb and not fenbie and work[-1].norm_ == carry[1] \
+                        and not self._has_word(work, self.carry_verbs):
+                    indicator = carry[0] + indicator
+                first = work[-1].i
+                if work[-1].norm_ in CLOSING_QUOTES:
+                    for t in reversed(work[:-1]):
+                        if t.norm_ == CLOSING_QUOTES[work[-1].norm_]:
+                            first = t.i
+                            break
+                text_span = (first, c.end)
+                new_carry = self._carry_prefix(work)
+                if new_carry:
+                    carry = new_carry
+            elif last is not None:
+                indicator = last["fields"]["indicator"]
+                text_span = (text_start_tok, c.end)
+            else:
+                indicator = None
+                text_span = (text_start_tok, c.end)
+            indicator = self._clean_indicator(indicator or "")
+            if not indicator:
+                prev_end = c.end
+                continue
+            fields = {
+                "indicator": indicator,
+                "value": clean(c.value),
+                "value_max": clean(c.value_max) if c.value_max is not None else None,
+                "unit": c.unit,
+                "comparator": self._comparator(prefix_cmp, c.suffix_cmp),
+                "kind": kind or "level",
+                "year": self._year_for(deadlines, doc[c.start].idx),
+                "per_year": bool(per_year),
+            }
+            chain_per_year = chain_per_year or bool(per_year)
+            last = {"fields": fields, "prefix_cmp": prefix_cmp, "items": items, "item_index": 0}
+            prev_end = c.end
+            out.append((c, fields, text_span))
+        return out
+
+    # -- context helpers --------------------------------------------------
+    @staticmethod
+    def _hard(doc: Doc, i: int, depth: list[int]) -> bool:
+        return doc[i].norm_ in HARD_BOUNDARY and (depth[i] == 0 or doc[i].norm_ in "。；;")
+
+    @staticmethod
+    def _soft(doc: Doc, i: int, depth: list[int]) -> bool:
+        return doc[i].norm_ in SOFT_BOUNDARY and depth[i] == 0
+
+    @staticmethod
+    def _span_text(doc: Doc, toks: Sequence[Token]) -> str:
+        return doc.text[toks[0].idx:toks[-1].idx + len(toks[-1])]
+
+    def _trim_right(self, toks: list[Token]) -> list[Token]:
+        """The indicator after a number: drop a trailing note in brackets, 的, 建设 …"""
+        toks = list(toks)
+        changed = True
+        while toks and changed:
+            changed = False
+            if toks[-1].norm_ in CLOSERS:
+                opener = CLOSERS[toks[-1].norm_]
+                for j in range(len(toks) - 2, -1, -1):
+                    if toks[j].norm_ == opener:
+                        toks = toks[:j]
+                        break
+                else:
+                    toks = toks[:-1]
+                changed = True
+            elif toks[-1].norm_ in self.trailing_nominal:
+                toks = toks[:-1]
+                changed = True
+        return toks
+
+    def _shared_head(self, doc: Doc, nxt: _Cand, seg_end: int, depth: list[int]) -> list[Token]:
+        """``6个国家级、30个省级科技创新平台``: the head noun the next item shares."""
+        toks = []
+        for i in range(nxt.end, seg_end):
+            if self._soft(doc, i, depth) or self._hard(doc, i, depth):
+                break
+            if not doc[i].is_space:
+                toks.append(doc[i])
+        toks = self._trim_right(toks)
+        while toks and toks[0].norm_.endswith(LEVEL_SUFFIX):
+            toks = toks[1:]
+        return toks
+
+    def _distribute(self, doc: Doc, start: int, end: int, depth: list[int]) -> list[str]:
+        """``A的B、C和D分别占比``: one indicator per listed item, sharing prefix and suffix."""
+        toks = [t for t in doc[start:end] if not t.is_space]
+        items: list[list[Token]] = [[]]
+        for t in toks:
+            if t.norm_ in LIST_JOINERS and depth[t.i] == 0:
+                items.append([])
+            else:
+                items[-1].append(t)
+        items = [i for i in items if i]
+        if len(items) < 2:
+            return []
+        # A suffix written once after the last item (``分别占比``) is lost by the strip; the
+        # suffix is what follows 分别 in the original clause.
+        tail = ""
+        after = doc.text[items[-1][-1].idx + len(items[-1][-1]):]
+        m = re.match(r"\s*分别\s*([^\d0-9，,；;。、]*?)(?:达到|达|为|超过|不低于|不少于|下降|降低|提高|增长|增加|占|$)", after)
+        if m:
+            tail = m.group(1)
+        first = items[0]
+        prefix = ""
+        for j in range(len(first) - 1, 0, -1):
+            if first[j - 1].norm_.endswith(self.scope_heads):
+                prefix = self._span_text(doc, first[:j])
+                break
+        out = []
+        for k, it in enumerate(items):
+            body = self._span_text(doc, it)
+            out.append(body + tail if k == 0 else prefix + body + tail)
+        return out
+
+    def _strip_leading(self, work: list[Token], deadlines: list[tuple[int, int, int]]) -> list[Token]:
+        changed = True
+        while work and changed:
+            changed = False
+            t = work[0]
+            if t.is_space or t.norm_ in HARD_BOUNDARY or t.norm_ in "()（）" or t.norm_ in self.quotes:
+                work = work[1:]
+                changed = True
+                continue
+            if any(s <= t.idx < e for s, e, _ in deadlines):
+                work = work[1:]
+                changed = True
+                continue
+            hit = self._phrase_at_start(work, self.skip_leading | self.per_year_words)
+            if hit:
+                # ``在…领域/方面/中``: a prepositional scope, skip to its end.
+                if hit[0] == "在":
+                    for j, u in enumerate(work[1:40], start=1):
+                        if u.norm_ in ("领域", "方面", "中", "上", "内", "里", "基础上", "范围内"):
+                            work = work[j + 1:]
+                            break
+                    else:
+                        work = work[1:]
+                else:
+                    work = work[hit[1]:]
+                changed = True
+                continue
+            if re.fullmatch(r"[0-9]{4}年(?:底|末)?", t.norm_) or t.norm_ in ("年底", "年末", "底", "前"):
+                work = work[1:]
+                changed = True
+        return work
+
+    def _carry_prefix(self, toks: list[Token]) -> tuple[str, str] | None:
+        """``主导和参与制订国际标准5个、国家标准100个``: the verb phrase later items share.
+
+        Returns (verb phrase, head noun); a later item takes the phrase when it ends in
+        the same head noun and has no verb of its own.
+        """
+        last = None
+        for j, t in enumerate(toks):
+            if t.norm_ in self.carry_verbs:
+                last = j
+        if last is None or last == len(toks) - 1:
+            return None
+        return self._span_text(toks[0].doc, toks[: last + 1]), toks[-1].norm_
+
+    def _clean_indicator(self, s: str) -> str:
+        """Drop quotation and book-title marks (addendum D3) and stray brackets; reorder
+        ``农产品加工企业年产值过亿元企业`` → ``年产值过亿元农产品加工企业`` (guide §3)."""
+        s = "".join(ch for ch in s if ch not in self.quotes).strip(" \t\u3000")
+        while s and s[-1] in CLOSERS and CLOSERS[s[-1]] not in s:
+            s = s[:-1]
+        while s and s[0] in OPENERS and OPENERS[s[0]] not in s:
+            s = s[1:]
+        norm = normalise(s)
+        m = self.qualifier_rx.search(norm)
+        if m and m.start() > 0:
+            head_before, qual, after = s[: m.start()], s[m.start():m.end()], s[m.end():]
+            if after and head_before.endswith(after):
+                s = qual + head_before
+        return s.strip()
+
+    @staticmethod
+    def _comparator(prefix: str | None, suffix: str | None) -> str:
+        if "~" in (prefix, suffix):
+            return "~"
+        if suffix:
+            return suffix
+        return prefix or "="
+
+    @staticmethod
+    def _year_for(deadlines: list[tuple[int, int, int]], char: int) -> int | None:
+        before = [d for d in deadlines if d[0] <= char]
+        if before:
+            return before[-1][2]
+        return deadlines[0][2] if deadlines else None
+
+
+def _strip_quotes(s: str, quotes: str) -> str:
+    return s.strip(quotes)
+
+
+# ---------------------------------------------------------------------------
+# Years: clause, heading chain, lead-in, title (addendum C1).
+
+def find_deadlines(rec: TargetRecognizer, text: str) -> list[tuple[int, int, int]]:
+    """(start, end, year) of deadline expressions (``到2020年``, ``十三五期间``) in ``text``."""
+    norm = normalise(text)
+    found: list[tuple[int, int, int]] = []
+    for rx in rec.deadline_rx:
+        for m in rx.finditer(norm):
+            if any(s <= m.start() < e or m.start() <= s < m.end() for s, e, _ in found):
+                continue
+            gd = m.groupdict()
+            if gd.get("year"):
+                year = int(gd["year"])
+            elif gd.get("plan") and gd["plan"] in rec.plan_periods:
+                year = int(rec.plan_periods[gd["plan"]])
+            else:
+                continue
+            found.append((m.start(), m.end(), year))
+    return sorted(found)
+
+
+def title_year(rec: TargetRecognizer, title: str | None) -> int | None:
+    """End year of the plan period named in a document title (``(2016—2020年)`` → 2020)."""
+    if not title:
+        return None
+    norm = normalise(title)
+    for rx in rec.title_rx:
+        m = rx.search(norm)
+        if m:
+            gd = m.groupdict()
+            if gd.get("year"):
+                return int(gd["year"])
+            if gd.get("plan") in rec.plan_periods:
+                return int(rec.plan_periods[gd["plan"]])
+    return None
+
+
+def _is_lead_in(rec: TargetRecognizer, text: str) -> int | None:
+    """The deadline year of a lead-in sentence that introduces a list of goals, else None."""
+    norm = normalise(text).rstrip()
+    dl = find_deadlines(rec, norm)
+    if not dl:
+        return None
+    if norm.endswith((":", "：")) or ":" in norm or any(c in norm for c in rec.lead_in_cues):
+        return dl[0][2]
+    return None
+
+
+def get_recognizer(nlp: Language) -> TargetRecognizer:
+    """The target component of a pipeline."""
+    for _, proc in nlp.pipeline:
+        if isinstance(proc, TargetRecognizer):
+            return proc
+    raise ValueError("the pipeline has no policy_targets component")
+
+
+def extract_document_targets(nlp: Language, clauses: Sequence[Any], title: str | None) -> list[dict]:
+    """One dict per target in the clauses of one document (in order), offsets into the document.
+
+    Keys: clause_seq, start, end, text, indicator, value, value_max, unit, comparator, kind,
+    year, per_year. ``year`` follows addendum C1.
+    """
+    rec = get_recognizer(nlp)
+    fallback = title_year(rec, title)
+    heading_cache: dict[str, int | None] = {}
+    lead_ins: list[tuple[tuple[str, ...], int]] = []  # (section, year) seen so far
+    out: list[dict] = []
+    docs = nlp.pipe([c.text for c in clauses], batch_size=64)
+    for clause, doc in zip(clauses, docs, strict=True):
+        section = tuple(clause.section or ())
+        spans = doc.spans.get(rec.spans_key, [])
+        if spans:
+            inherited = _heading_year(rec, section, heading_cache)
+            if inherited is None:
+                for sec, yr in reversed(lead_ins):
+                    if section[: len(sec)] == sec:
+                        inherited = yr
+                        break
+            if inherited is None:
+                inherited = fallback
+            for sp in spans:
+                rec_ = {k: getattr(sp._, k) for k in FIELDS}
+                if rec_["year"] is None:
+                    rec_["year"] = inherited
+                out.append({
+                    "clause_seq": clause.seq,
+                    "start": clause.start + sp.start_char,
+                    "end": clause.start + sp.end_char,
+                    "text": sp.text,
+                    **rec_,
+                })
+        yr = _is_lead_in(rec, clause.text)
+        if yr is not None and not clause.is_heading:
+            lead_ins.append((section, yr))
+    return out
+
+
+def _heading_year(rec: TargetRecognizer, section: tuple[str, ...], cache: dict[str, int | None]) -> int | None:
+    for heading in reversed(section):
+        if heading not in cache:
+            dl = find_deadlines(rec, heading)
+            cache[heading] = dl[0][2] if dl else None
+        if cache[heading] is not None:
+            return cache[heading]
+    return None
+
+
+def number_value(text: str) -> float | None:
+    """Convenience re-export of the number normaliser for callers of this module."""
+    return parse_number(text)
