@@ -271,10 +271,15 @@ def extract_metadata(text: str) -> dict[str, object]:
             break
     if title is None and lines:
         title = lines[0][:120]
-    m = DOC_NUMBER.search(text[:20000])
-    doc_number = re.sub(r"\s+", "", m.group(0)) if m else None
+    doc_number = None
+    for m in DOC_NUMBER.finditer(text[:20000]):
+        before = text[max(0, m.start() - 3):m.start()].rstrip("(（ ")
+        if before.endswith(("》", "、", "”")):
+            continue  # a cited document: 《…》(国办发〔2016〕68号)
+        doc_number = re.sub(r"\s+", "", m.group(0))
+        break
     if doc_number:
-        doc_number = re.sub(r"^.*?(?=[\u4e00-\u9fff]{1,8}[〔\[［(（【])", "", doc_number)
+        doc_number = re.sub(r"^.*?(?=[\u4e00-\u9fff]{1,8}[〔\[［(（【])", "", doc_number, count=1)
     issuer = None
     for ln in lines[:80]:
         if ISSUER_LINE.match(ln) and len(ln) <= 30:

@@ -147,7 +147,9 @@ def evaluate_targets(annotations_dir: Path | str | None = None, nlp=None,
             continue
         doc_id = records[0].get("doc_id") or path.stem
         clauses = gold_clauses(records)
-        preds = extract_document_targets(nlp, clauses, titles.get(doc_id))
+        year = manifest.get(doc_id, {}).get("year") or ""
+        preds = extract_document_targets(nlp, clauses, titles.get(doc_id),
+                                         doc_year=int(year) if year.isdigit() else None)
         by_clause: dict[int, list[dict]] = defaultdict(list)
         for p in preds:
             by_clause[p["clause_seq"]].append(p)

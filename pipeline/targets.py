@@ -39,6 +39,7 @@ HARD_BOUNDARY = frozenset(",;。:!?；，：！？\n")
 SOFT_BOUNDARY = frozenset("、")
 LIST_JOINERS = frozenset(("、", "和", "及", "以及", "与", "或"))
 LEVEL_SUFFIX = ("级",)
+SCOPE_ENDS = frozenset(("领域", "方面", "行业", "范围内", "基础上"))
 OPENERS = {"(": ")", "（": "）", "[": "]", "［": "］", "【": "】", "〔": "〕"}
 CLOSERS = {v: k for k, v in OPENERS.items()}
 CLOSING_QUOTES = {"”": "“", "\"": "\"", "’": "‘", "》": "《", "」": "「", "』": "『"}
@@ -137,7 +138,7 @@ def _pct_like(token: Token) -> bool:
 for _name, _getter in (("num_like", _num_like), ("pct_like", _pct_like)):
     if not Token.has_extension(_name):
         Token.set_extension(_name, getter=_getter)
-for _field in (*FIELDS, "rule"):
+for _field in (*FIELDS, "rule", "year_offset"):
     if not Span.has_extension(_field):
         Span.set_extension(_field, default=None)
 
@@ -166,8 +167,10 @@ class Rules:
         with open(d / PATTERNS_FILE, "w", encoding="utf-8") as f:
             for p in self.patterns:
                 f.write(json.dumps(p, ensure_ascii=False) + "\n")
+        lines = [f" {json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
+                 for k, v in self.vocab.items()]
         with open(d / VOCAB_FILE, "w", encoding="utf-8") as f:
-            json.dump(self.vocab, f, ensure_ascii=False, indent=1)
+            f.write("{\n" + ",\n".join(lines) + "\n}\n")
 
     def resolved_patterns(self) -> list[tuple[str, str, list[dict[str, Any]]]]:
         """Patterns with ``"$list"`` references replaced by the vocabulary lists."""
@@ -257,6 +260,10 @@ class TargetRecognizer:
         self.relative_rx = [re.compile(p) for p in v["relative_deadline_patterns"]]
         self.past_section_cues = tuple(v["past_section_cues"])
         self._max_phrase = 4
+
+    def is_past_section(self, section: Sequence[str]) -> bool:
+        """True under a heading that reviews the past (``“十三五”时期的主要成效``)."""
+        return any(cue in normalise(h) for h in section for cue in self.past_section_cues)
 
     # -- serialisation ----------------------------------------------------
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
@@ -416,6 +423,10 @@ class TargetRecognizer:
                 continue
             if cands and c.start < cands[-1].end:
                 continue
+            if c.chinese_numeral and c.value < 10 and c.suffix_cmp is None and c.end < len(doc) \
+                    and doc[c.end].norm_ not in HARD_BOUNDARY and doc[c.end].norm_ not in SOFT_BOUNDARY \
+                    and not (c.start > 0 and doc[c.start - 1].norm_ in self.cmp_prefix):
+                continue  # 一次, 一个, 两项 before a noun: an article or a count, not a target
             cands.append(c)
         if not cands or self._has_word(doc, self.debris_words) or self._has_word(doc, self.subsidy_words):
             return []
@@ -425,6 +436,8 @@ class TargetRecognizer:
         prev_end = 0
         chain_kind: str | None = None
         chain_per_year = False
+        chain_after_verb = False
+        chain_rate_prefix: str | None = None
         carry: tuple[str, str] | None = None  # (verb phrase, head noun) shared by list items
         last: dict[str, Any] | None = None  # the previous target of this clause
         for idx, c in enumerate(cands):
@@ -436,8 +449,15 @@ class TargetRecognizer:
                 seg_end += 1
             new_chain = seg_start >= prev_end
             if new_chain:
-                chain_kind, chain_per_year = None, False
+                chain_kind, chain_per_year, chain_after_verb, chain_rate_prefix = None, False, False, None
             item_start = max(seg_start, prev_end)
+            item_start = self._skip_scope_phrase(doc, item_start, c.start)
+            # Inside brackets, the item starts after the opening bracket.
+            if depth[c.start] > depth[item_start]:
+                for i in range(c.start - 1, item_start - 1, -1):
+                    if doc[i].norm_ in OPENERS and depth[i] == depth[c.start] - 1:
+                        item_start = i + 1
+                        break
             soft = [i for i in range(item_start, c.start) if self._soft(doc, i, depth)]
             left = [t for t in doc[(soft[-1] + 1) if soft else item_start:c.start] if not t.is_space]
             between = [t for t in doc[item_start:c.start] if not t.is_space]
@@ -520,6 +540,8 @@ class TargetRecognizer:
                 kind = "increase"
 
             # Where the indicator is: before the number, or after it (``建成6个…中心``).
+            if right and not work and not new_chain and chain_after_verb:
+                verb_before = True
             if right and (verb_before or not work):
                 case = "after"
             elif right:
@@ -540,32 +562,48 @@ class TargetRecognizer:
             items: list[str] = []
             if case == "after":
                 r_toks = self._trim_right(right)
-                if r_toks and all(t.norm_.endswith(LEVEL_SUFFIX) for t in r_toks) and idx + 1 < len(cands):
-                    r_toks = r_toks + self._shared_head(doc, cands[idx + 1], seg_end, depth)
-                subject = self._span_text(doc, work) if work else ""
-                indicator = subject + (self._span_text(doc, r_toks) if r_toks else "")
+                parts = [r_toks] if not r_toks or not r_toks[0].norm_.endswith(LEVEL_SUFFIX) else []
+                if r_toks and not parts:
+                    head = r_toks
+                    if all(t.norm_.endswith(LEVEL_SUFFIX) for t in r_toks) and idx + 1 < len(cands):
+                        head = r_toks + self._shared_head(doc, cands[idx + 1], seg_end, depth)
+                    parts = [head]
+                # A short subject before the verb defines the indicator (``每个优势产业建立3-5个``).
+                subject = self._span_text(doc, work) if work and len(work) <= 3 and \
+                    not any(t.norm_ in OPENERS or t.norm_ in CLOSERS for t in work) else ""
+                indicator = subject + "".join(self._pieces_text(doc, p) for p in parts if p)
                 text_span = (text_start_tok, c.end)
+                chain_after_verb = True
             elif work:
                 start_tok = work[0]
-                if soft and between:
+                if soft:
                     # Items before this one with no number of their own share it (``A、B达到100%``).
-                    pend = self._strip_leading([t for t in doc[item_start:c.start] if not t.is_space],
+                    pend = self._strip_leading([t for t in doc[item_start:soft[-1]] if not t.is_space],
                                                deadlines)
                     while pend:
                         hit = self._phrase_at_start(pend, self.object_verbs)
                         if not hit:
                             break
+                        if hit[0] in self.kind_verbs and kind is None:
+                            kind = self.kind_verbs[hit[0]]
                         pend = self._strip_leading(pend[hit[1]:], deadlines)
                     if pend and pend[0].i < work[0].i:
                         start_tok = pend[0]
+                full = [t for t in doc[start_tok.i:work[-1].i + 1] if not t.is_space]
                 indicator = doc.text[start_tok.idx:work[-1].idx + len(work[-1])]
                 if fenbie:
                     items = self._distribute(doc, start_tok.i, work[-1].i + 1, depth)
                     if len(items) > 1:
                         indicator = items[0]
                 if carry and not lead_verb and not fenbie and work[-1].norm_ == carry[1] \
-                        and not self._has_word(work, self.carry_verbs):
+                        and not self._has_word(full, self.carry_verbs):
                     indicator = carry[0] + indicator
+                # ``新开工…项目覆盖率100%、一次验收合格率100%``: the scope of the first rate.
+                if chain_rate_prefix and not new_chain and start_tok.i == work[0].i and \
+                        indicator.endswith(self.rate_heads) and not indicator.startswith(chain_rate_prefix):
+                    indicator = chain_rate_prefix + indicator
+                elif new_chain and indicator.endswith(self.rate_heads):
+                    chain_rate_prefix = self._scope_prefix(full)
                 first = work[-1].i
                 if work[-1].norm_ in CLOSING_QUOTES:
                     for t in reversed(work[:-1]):
@@ -573,7 +611,7 @@ class TargetRecognizer:
                             first = t.i
                             break
                 text_span = (first, c.end)
-                new_carry = self._carry_prefix(work)
+                new_carry = self._carry_prefix(full)
                 if new_carry:
                     carry = new_carry
             elif last is not None:
@@ -593,9 +631,13 @@ class TargetRecognizer:
                 "unit": c.unit,
                 "comparator": self._comparator(prefix_cmp, c.suffix_cmp),
                 "kind": kind or "level",
-                "year": self._year_for(deadlines, doc[c.start].idx),
+                "year": None,
                 "per_year": bool(per_year),
+                "year_offset": None,
             }
+            y = self._year_for(deadlines, doc[c.start].idx)
+            if y is not None:
+                fields["year" if y > 0 else "year_offset"] = abs(y)
             chain_per_year = chain_per_year or bool(per_year)
             last = {"fields": fields, "prefix_cmp": prefix_cmp, "items": items, "item_index": 0}
             prev_end = c.end
@@ -614,6 +656,39 @@ class TargetRecognizer:
     @staticmethod
     def _span_text(doc: Doc, toks: Sequence[Token]) -> str:
         return doc.text[toks[0].idx:toks[-1].idx + len(toks[-1])]
+
+    @staticmethod
+    def _pieces_text(doc: Doc, toks: Sequence[Token]) -> str:
+        """Text of tokens that may not be contiguous: contiguous runs joined."""
+        out, run = [], [toks[0]]
+        for t in toks[1:]:
+            if t.i == run[-1].i + 1 or (t.i == run[-1].i + 2 and doc[run[-1].i + 1].is_space):
+                run.append(t)
+            else:
+                out.append(TargetRecognizer._span_text(doc, run))
+                run = [t]
+        out.append(TargetRecognizer._span_text(doc, run))
+        return "".join(out)
+
+    def _scope_prefix(self, toks: Sequence[Token]) -> str | None:
+        """The scope words that open an indicator (``新开工大中型工程项目``), if any."""
+        for j in range(len(toks) - 1, 0, -1):
+            if toks[j - 1].norm_.endswith(self.scope_heads):
+                return self._span_text(toks[0].doc, toks[:j])
+        return None
+
+    def _skip_scope_phrase(self, doc: Doc, start: int, end: int) -> int:
+        """Skip ``在…等领域`` at the start of an item: it scopes the target, it is not the indicator."""
+        i = start
+        while i < end and (doc[i].is_space or doc[i].norm_ in self.skip_leading and doc[i].norm_ != "在"):
+            i += 1
+        if i < end and doc[i].norm_ == "在":
+            for j in range(i + 1, min(end, i + 60)):
+                if doc[j].norm_ in HARD_BOUNDARY:
+                    break
+                if doc[j].norm_ in SCOPE_ENDS and j + 1 < end:
+                    return j + 1
+        return start
 
     def _trim_right(self, toks: list[Token]) -> list[Token]:
         """The indicator after a number: drop a trailing note in brackets, 的, 建设 …"""
@@ -684,7 +759,8 @@ class TargetRecognizer:
         while work and changed:
             changed = False
             t = work[0]
-            if t.is_space or t.norm_ in HARD_BOUNDARY or t.norm_ in "()（）" or t.norm_ in self.quotes:
+            if t.is_space or t.norm_ in HARD_BOUNDARY or t.norm_ in SOFT_BOUNDARY or t.norm_ in "()（）" \
+                    or t.norm_ in self.quotes:
                 work = work[1:]
                 changed = True
                 continue
@@ -768,7 +844,7 @@ def find_deadlines(rec: TargetRecognizer, text: str) -> list[tuple[int, int, int
     """(start, end, year) of deadline expressions (``到2020年``, ``十三五期间``) in ``text``."""
     norm = normalise(text)
     found: list[tuple[int, int, int]] = []
-    for rx in rec.deadline_rx:
+    for rx in rec.deadline_rx + rec.relative_rx:
         for m in rx.finditer(norm):
             if any(s <= m.start() < e or m.start() <= s < m.end() for s, e, _ in found):
                 continue
@@ -777,6 +853,11 @@ def find_deadlines(rec: TargetRecognizer, text: str) -> list[tuple[int, int, int
                 year = int(gd["year"])
             elif gd.get("plan") and gd["plan"] in rec.plan_periods:
                 year = int(rec.plan_periods[gd["plan"]])
+            elif gd.get("rel"):
+                n = parse_number(gd["rel"])
+                if n is None or not 0 < n <= 30:
+                    continue
+                year = -int(n)  # relative: the document's year + n
             else:
                 continue
             found.append((m.start(), m.end(), year))
@@ -802,7 +883,7 @@ def title_year(rec: TargetRecognizer, title: str | None) -> int | None:
 def _is_lead_in(rec: TargetRecognizer, text: str) -> int | None:
     """The deadline year of a lead-in sentence that introduces a list of goals, else None."""
     norm = normalise(text).rstrip()
-    dl = find_deadlines(rec, norm)
+    dl = [d for d in find_deadlines(rec, norm) if d[2] > 0]
     if not dl:
         return None
     if norm.endswith((":", "：")) or ":" in norm or any(c in norm for c in rec.lead_in_cues):
@@ -818,11 +899,15 @@ def get_recognizer(nlp: Language) -> TargetRecognizer:
     raise ValueError("the pipeline has no policy_targets component")
 
 
-def extract_document_targets(nlp: Language, clauses: Sequence[Any], title: str | None) -> list[dict]:
+def extract_document_targets(nlp: Language, clauses: Sequence[Any], title: str | None,
+                             doc_year: int | None = None) -> list[dict]:
     """One dict per target in the clauses of one document (in order), offsets into the document.
 
     Keys: clause_seq, start, end, text, indicator, value, value_max, unit, comparator, kind,
-    year, per_year. ``year`` follows addendum C1.
+    year, per_year. ``year`` follows addendum C1: the clause, its heading chain (nearest
+    first), the governing lead-in sentence, the plan period of ``title``; a relative
+    deadline (``近5年内``) counts from ``doc_year`` (the year of issue) when given.
+    Clauses under a review heading (``“十三五”时期的主要成效``) report the past: no targets.
     """
     rec = get_recognizer(nlp)
     fallback = title_year(rec, title)
@@ -833,7 +918,7 @@ def extract_document_targets(nlp: Language, clauses: Sequence[Any], title: str |
     for clause, doc in zip(clauses, docs, strict=True):
         section = tuple(clause.section or ())
         spans = doc.spans.get(rec.spans_key, [])
-        if spans:
+        if spans and not rec.is_past_section(section):
             inherited = _heading_year(rec, section, heading_cache)
             if inherited is None:
                 for sec, yr in reversed(lead_ins):
@@ -845,7 +930,8 @@ def extract_document_targets(nlp: Language, clauses: Sequence[Any], title: str |
             for sp in spans:
                 rec_ = {k: getattr(sp._, k) for k in FIELDS}
                 if rec_["year"] is None:
-                    rec_["year"] = inherited
+                    offset = sp._.year_offset
+                    rec_["year"] = doc_year + offset if offset and doc_year else inherited
                 out.append({
                     "clause_seq": clause.seq,
                     "start": clause.start + sp.start_char,
@@ -862,7 +948,7 @@ def extract_document_targets(nlp: Language, clauses: Sequence[Any], title: str |
 def _heading_year(rec: TargetRecognizer, section: tuple[str, ...], cache: dict[str, int | None]) -> int | None:
     for heading in reversed(section):
         if heading not in cache:
-            dl = find_deadlines(rec, heading)
+            dl = [d for d in find_deadlines(rec, heading) if d[2] > 0]
             cache[heading] = dl[0][2] if dl else None
         if cache[heading] is not None:
             return cache[heading]

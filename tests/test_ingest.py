@@ -1,0 +1,108 @@
+"""Ingest: incremental and idempotent runs, bad inputs recorded, outputs indexed into text."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.ingest import Engine, ingest
+
+from .conftest import CORPUS
+
+GOOD = "关于加快质量发展的实施意见\n一、主要目标\n到2020年,产品质量合格率达到90%以上。\n二、主要任务\n1.加强质量监管。严厉打击假冒伪劣。\n"
+
+
+def light() -> Engine:
+    return Engine(use_classifier=False, use_targets=False)
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.glob("*.parquet"))}
+
+
+def test_second_run_changes_nothing_and_new_file_is_new(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("gansu-2015-quality-action-plan.txt", "shanghai-2017-consumer-goods-quality.txt"):
+        shutil.copy(CORPUS / name, inbox / name)
+    out = tmp_path / "out"
+    s1 = ingest([inbox], out, engine=light())
+    assert (s1.new, s1.changed, s1.unchanged, s1.failed) == (2, 0, 0, 0)
+    before = snapshot(out)
+    assert set(before) == {"documents.parquet", "clauses.parquet", "targets.parquet", "errors.parquet"}
+    s2 = ingest([inbox], out, engine=light())
+    assert (s2.new, s2.changed, s2.unchanged) == (0, 0, 2)
+    assert snapshot(out) == before
+    (inbox / "new-doc.txt").write_text(GOOD, encoding="utf-8")
+    s3 = ingest([inbox], out, engine=light())
+    assert (s3.new, s3.changed, s3.unchanged) == (1, 0, 2)
+    docs = pd.read_parquet(out / "documents.parquet")
+    assert sorted(docs.doc_id) == ["gansu-2015-quality-action-plan", "new-doc", "shanghai-2017-consumer-goods-quality"]
+
+
+def test_changed_content_replaces_that_documents_rows(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.txt").write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "out"
+    ingest([inbox], out, engine=light())
+    (inbox / "a.txt").write_text(GOOD + "三、保障措施\n(一)加强组织领导。\n", encoding="utf-8")
+    s = ingest([inbox], out, engine=light())
+    assert (s.new, s.changed) == (0, 1)
+    clauses = pd.read_parquet(out / "clauses.parquet")
+    assert clauses.clause_id.is_unique
+    assert "(一)加强组织领导。" in set(clauses.text)
+    assert len(pd.read_parquet(out / "documents.parquet")) == 1
+
+
+def test_clause_offsets_index_documents_text(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ingest([CORPUS / "loudi-2017-quality-city.txt"], out, engine=light())
+    text = pd.read_parquet(out / "documents.parquet").text.iloc[0]
+    clauses = pd.read_parquet(out / "clauses.parquet")
+    assert len(clauses) > 300
+    for row in clauses.itertuples():
+        assert text[row.start:row.end] == row.text
+
+
+def test_bad_inputs_become_error_rows_and_good_ones_land(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "good.txt").write_text(GOOD, encoding="utf-8")
+    (inbox / "empty.txt").write_bytes(b"")
+    (inbox / "random.pdf").write_bytes(bytes(range(256)) * 4)
+    (inbox / "copy-of-good.txt").write_text(GOOD, encoding="utf-8")
+    (inbox / "big5.txt").write_bytes("質量發展綱要。主導產品采標率90%以上。".encode("big5"))
+    out = tmp_path / "out"
+    s = ingest([inbox], out, engine=light())
+    assert s.new == 2  # good.txt (or its copy) and big5.txt
+    errors = pd.read_parquet(out / "errors.parquet")
+    reasons = dict(zip(errors.source_path.map(lambda p: Path(p).name), errors.error, strict=True))
+    assert "empty" in reasons["empty.txt"]
+    assert "PDF" in reasons["random.pdf"]
+    dup = [n for n in reasons if n in ("copy-of-good.txt", "good.txt")]
+    assert len(dup) == 1 and "same content as document" in reasons[dup[0]]
+    docs = pd.read_parquet(out / "documents.parquet")
+    assert "質量發展綱要" in docs.set_index("doc_id").text["big5"]
+    # a second run records nothing new and rewrites nothing
+    before = snapshot(out)
+    ingest([inbox], out, engine=light())
+    assert snapshot(out) == before
+
+
+def test_missing_source_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    s = ingest([tmp_path / "nope"], tmp_path / "out", engine=light())
+    assert s.failed == 1
+    assert "no such file" in s.failures[0].error
+
+
+def test_symlink_loop_is_reported(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "good.txt").write_text(GOOD, encoding="utf-8")
+    (inbox / "loop").symlink_to(inbox, target_is_directory=True)
+    s = ingest([inbox], tmp_path / "out", engine=light())
+    assert s.new == 1
+    assert any("loop" in f.error for f in s.failures)
