@@ -90,6 +90,105 @@ def annotations_check(
     typer.echo(f"ok: {len(report.documents)} documents, {report.n_clauses} clauses, {report.n_targets} targets")
 
 
+@evaluate_app.callback()
+def evaluate(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON line (last line)."),
+    directory: Path = typer.Option(None, "--dir", help="Annotation folder (default: annotations/)."),
+) -> None:
+    """Leave-one-document-out evaluation of the clause classifier, with baselines."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pipeline.annotations import AnnotationError, load_dataset
+    from pipeline.classify import evaluate as run_eval
+
+    try:
+        result = run_eval(load_dataset(directory))
+    except AnnotationError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from e
+    if not as_json:
+        typer.echo(format_classifier_report(result))
+    out = {k: result[k] for k in ("macro_f1", "accuracy", "per_label", "baselines", "confusion", "per_document",
+                                  "n_clauses", "n_documents", "n_groups")}
+    if as_json:
+        typer.echo(json.dumps(out, ensure_ascii=False))
+
+
+def format_classifier_report(r: dict) -> str:  # type: ignore[type-arg]
+    lines = [
+        f"leave-one-document-out over {r['n_documents']} documents ({r['n_groups']} groups), {r['n_clauses']} clauses",
+        f"{'label':10s} {'precision':>9s} {'recall':>7s} {'F1':>6s} {'support':>8s}",
+    ]
+    for lab, v in r["per_label"].items():
+        lines.append(f"{lab:10s} {v['precision']:9.3f} {v['recall']:7.3f} {v['f1']:6.3f} {v['support']:8d}")
+    lines.append(f"macro-F1 {r['macro_f1']:.3f}  accuracy {r['accuracy']:.3f}")
+    for name, b in r["baselines"].items():
+        lines.append(f"baseline {name:9s} macro-F1 {b['macro_f1']:.3f}  accuracy {b['accuracy']:.3f}")
+    labels = r["confusion"]["labels"]
+    lines.append("confusion (rows gold, columns predicted): " + " ".join(labels))
+    for lab, row in zip(labels, r["confusion"]["matrix"], strict=True):
+        lines.append(f"  {lab:10s} " + " ".join(f"{x:5d}" for x in row))
+    return "\n".join(lines)
+
+
+@evaluate_app.command("targets")
+def evaluate_targets(
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON line (last line)."),
+    directory: Path = typer.Option(None, "--dir", help="Annotation folder (default: annotations/)."),
+) -> None:
+    """Score the target extractor against the gold targets."""
+    from pipeline.settings import get_settings
+    from pipeline.target_eval import evaluate_targets as run
+    from pipeline.target_eval import format_report
+
+    result = run(directory or get_settings().annotations_dir)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, default=str))
+    else:
+        typer.echo(format_report(result))
+
+
+@app.command()
+def train(
+    make_current: bool = typer.Option(False, "--make-current", help="Also make it the current version."),
+) -> None:
+    """Train on all gold annotations and register a new model version (not current by default)."""
+    from pipeline.annotations import AnnotationError
+    from pipeline.classify import train_and_register
+
+    try:
+        version = train_and_register(make_current=make_current)
+    except AnnotationError as e:
+        typer.echo(f"error: training refused, {e}", err=True)
+        raise typer.Exit(1) from e
+    typer.echo(f"registered {version}" + (" (current)" if make_current else ""))
+
+
+@app.command()
+def predict(
+    text: str = typer.Argument(None, help="Text to analyse; without it, one text per line on stdin."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per input line."),
+) -> None:
+    """Segment, label and extract targets from text, for a quick look (no Prefect, no files)."""
+    from pipeline.predict import predict_text
+
+    inputs = [text] if text is not None else [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    for item in inputs:
+        result = predict_text(item)
+        if as_json:
+            typer.echo(json.dumps(result, ensure_ascii=False))
+            continue
+        for c in result["clauses"]:
+            label = c["label"] or "-"
+            conf = f"{c['confidence']:.2f}" if c["confidence"] is not None else "-"
+            typer.echo(f"[{label:9s} {conf}] {c['text']}")
+            for t in c["targets"]:
+                rng = f"-{t['value_max']:g}" if t["value_max"] is not None else ""
+                typer.echo(f"    → {t['indicator']} {t['comparator']} {t['value']:g}{rng} {t['unit'] or ''}"
+                           f" ({t['kind']}, year {t['year']}, per_year {t['per_year']})")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -1,0 +1,135 @@
+"""Clause classifier: leak-free evaluation, registry integrity, prediction."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.classify import (
+    ModelIntegrityError,
+    current_version,
+    load_current,
+    load_version,
+    registry,
+    rule_baseline,
+    train_and_register,
+)
+from pipeline.cli import app
+from pipeline.segment import segment
+
+from .conftest import ANNOTATIONS, ROOT
+
+SMALL = ("gansu-2015-quality-action-plan", "shanghai-2017-consumer-goods-quality", "anhui-2022-rcep-opening")
+
+
+@pytest.fixture(scope="module")
+def small_gold(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("gold")
+    for doc in SMALL:
+        shutil.copy(ANNOTATIONS / f"{doc}.jsonl", d / f"{doc}.jsonl")
+    return d
+
+
+def test_evaluate_json_last_line_has_the_contract(small_gold: Path) -> None:
+    result = CliRunner().invoke(app, ["evaluate", "--json", "--dir", str(small_gold)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output.strip().splitlines()[-1])
+    assert set(out["per_label"]) == {"goal", "target", "measure", "safeguard", "other"}
+    for v in out["per_label"].values():
+        assert set(v) == {"precision", "recall", "f1", "support"}
+    assert {"majority", "rules"} <= set(out["baselines"])
+    assert out["n_documents"] == 3
+    assert 0 <= out["macro_f1"] <= 1 and 0 <= out["accuracy"] <= 1
+    assert sum(v["support"] for v in out["per_label"].values()) == out["n_clauses"]
+
+
+def test_lodo_never_trains_on_the_held_out_document(small_gold: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import classify
+    from pipeline.annotations import load_dataset
+
+    ds = load_dataset(small_gold)
+    X, y, groups = classify.dataset_inputs(ds)
+    seen: list[tuple[set[str], set[str]]] = []
+    real = classify.build_pipeline
+
+    def spy(*a, **k):  # type: ignore[no-untyped-def]
+        pipe = real(*a, **k)
+        fit = pipe.fit
+
+        def fit_spy(Xtr, ytr):  # type: ignore[no-untyped-def]
+            seen.append(({x["text"] for x in Xtr}, set()))
+            return fit(Xtr, ytr)
+        pipe.fit = fit_spy  # type: ignore[method-assign]
+        return pipe
+
+    monkeypatch.setattr(classify, "build_pipeline", spy)
+    classify.lodo_predictions(X, y, groups, n_jobs=1)
+    assert len(seen) == len(set(groups))
+    texts_by_group: dict[str, set[str]] = {}
+    for x, g in zip(X, groups, strict=True):
+        texts_by_group.setdefault(g, set()).add(x["text"])
+    for (train_texts, _), g in zip(seen, sorted(set(groups)), strict=True):
+        only_held_out = texts_by_group[g] - set().union(*(v for k, v in texts_by_group.items() if k != g))
+        assert not (only_held_out & train_texts)
+
+
+def test_train_registers_a_version_without_making_it_current(small_gold: Path, tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    first = train_and_register(small_gold, ROOT / "corpus", models, make_current=True,
+                               metrics=_fake_metrics())
+    second = train_and_register(small_gold, ROOT / "corpus", models, metrics=_fake_metrics())
+    assert current_version(models) == first != second
+    reg = registry(models)
+    assert set(reg["versions"]) == {first, second}
+    vdir = models / "clause-classifier" / second
+    for name in ("model.joblib", "model.sha256", "metrics.json", "params.json", "MODEL_CARD.md"):
+        assert (vdir / name).exists()
+    assert json.loads((vdir / "params.json").read_text())["training_data_sha256"] == reg["versions"][second]["training_data_sha256"]
+
+
+def test_tampered_model_is_refused(small_gold: Path, tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    v = train_and_register(small_gold, ROOT / "corpus", models, make_current=True, metrics=_fake_metrics())
+    assert load_version(v, models).version == v
+    path = models / "clause-classifier" / v / "model.joblib"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError, match="does not match the registry"):
+        load_version(v, models)
+
+
+def test_bundled_current_model_loads_and_labels_clauses() -> None:
+    clf = load_current()
+    assert clf is not None, "the repository ships a current classifier"
+    clauses = segment("三、保障措施\n(一)加强组织领导。各级政府要把质量工作纳入考核。\n到2020年,产品质量监督抽查合格率达到95%以上。").clauses
+    labels = clf.predict_clauses(clauses)
+    assert len(labels) == len(clauses)
+    assert all(lab in {"goal", "target", "measure", "safeguard", "other"} and 0 < p <= 1 for lab, p in labels)
+    assert labels[-1][0] == "target"
+
+
+# fmt: off
+@pytest.mark.parametrize("text,section,expected", [
+    ("二、主要任务",                         [],               "other"),
+    ("合格率达到90%以上。",                   ["一、主要目标"],  "target"),
+    ("加强组织领导。",                        ["三、保障措施"],  "safeguard"),
+    ("坚持市场决定与政府推动相结合。",          ["(二)基本原则"],  "goal"),
+    ("加快质量诚信体系建设。",                 ["二、主要任务"],  "measure"),
+])
+# fmt: on
+def test_rule_baseline(text: str, section: list[str], expected: str) -> None:
+    from pipeline.classify import clause_features
+
+    assert rule_baseline(clause_features(text, section, 0.5)) == expected
+
+
+def _fake_metrics() -> dict:  # type: ignore[type-arg]
+    per = {lab: {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0} for lab in ("goal", "target", "measure", "safeguard", "other")}
+    base = {"macro_f1": 0.0, "accuracy": 0.0, "per_label": per}
+    return {"macro_f1": 0.0, "accuracy": 0.0, "per_label": per, "baselines": {"majority": base, "rules": base},
+            "n_documents": 3, "n_groups": 3}
