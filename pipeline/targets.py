@@ -49,11 +49,12 @@ def _bracket_depth(doc: Doc) -> list[int]:
     """Per token, how many brackets are open before it (a boundary inside brackets is not one)."""
     out, d = [], 0
     for t in doc:
-        if t.norm_ in CLOSERS and d > 0:
-            d -= 1
         out.append(d)
-        if t.norm_ in OPENERS:
-            d += 1
+        for ch in t.norm_:
+            if ch in OPENERS:
+                d += 1
+            elif ch in CLOSERS and d > 0:
+                d -= 1
     return out
 
 
@@ -255,6 +256,10 @@ class TargetRecognizer:
         self.lead_in_cues = tuple(v["lead_in_cues"])
         self.title_rx = [re.compile(p) for p in v["title_period_patterns"]]
         self.trailing_nominal = set(v["trailing_nominal"])
+        self.subject_heads = tuple(v["subject_heads"])
+        self.scope_words = set(v["scope_words"])
+        self.compare_base_rx = re.compile(v["comparison_base_pattern"])
+        self.enumeration_rx = re.compile(v["enumeration_pattern"])
         self.scope_heads = tuple(v["scope_heads"])
         self.qualifier_rx = re.compile(v["indicator_qualifier_pattern"])
         self.relative_rx = [re.compile(p) for p in v["relative_deadline_patterns"]]
@@ -436,7 +441,7 @@ class TargetRecognizer:
         prev_end = 0
         chain_kind: str | None = None
         chain_per_year = False
-        chain_after_verb = False
+        chain_after_verb = False  # the clause's last target had its indicator after the number
         chain_rate_prefix: str | None = None
         carry: tuple[str, str] | None = None  # (verb phrase, head noun) shared by list items
         last: dict[str, Any] | None = None  # the previous target of this clause
@@ -449,7 +454,7 @@ class TargetRecognizer:
                 seg_end += 1
             new_chain = seg_start >= prev_end
             if new_chain:
-                chain_kind, chain_per_year, chain_after_verb, chain_rate_prefix = None, False, False, None
+                chain_kind, chain_per_year, chain_rate_prefix = None, False, None
             item_start = max(seg_start, prev_end)
             item_start = self._skip_scope_phrase(doc, item_start, c.start)
             # Inside brackets, the item starts after the opening bracket.
@@ -463,9 +468,15 @@ class TargetRecognizer:
             between = [t for t in doc[item_start:c.start] if not t.is_space]
             nxt = cands[idx + 1].start if idx + 1 < len(cands) else len(doc)
             right_end = c.end
-            while right_end < min(seg_end, nxt) and not self._soft(doc, right_end, depth):
+            while right_end < min(seg_end, nxt):
+                if self._soft(doc, right_end, depth) and (
+                        right_end + 1 >= len(doc) or doc[right_end + 1]._.num_like
+                        or doc[right_end + 1]._.pct_like or right_end == c.end):
+                    break
                 right_end += 1
             right = [t for t in doc[c.end:right_end] if not t.is_space and t.norm_ not in HARD_BOUNDARY]
+            if all(t.norm_ in LIST_JOINERS for t in right):
+                right = []
 
             # ``分别达30%、20%和10%``: a later value of a list takes the first one's reading.
             if last is not None and not new_chain and all(t.norm_ in LIST_JOINERS for t in between) \
@@ -488,7 +499,8 @@ class TargetRecognizer:
                 prev_end = c.end
                 continue
 
-            if self._has_word(doc[seg_start:c.start], self.past_markers):
+            if self._has_word(doc[seg_start:c.start], self.past_markers) or \
+                    (left and left[-1].norm_ == "的") or self._subsidy_context(doc, seg_start, seg_end, depth):
                 prev_end = c.end
                 continue
 
@@ -524,6 +536,12 @@ class TargetRecognizer:
             per_year = self._has_word(doc[seg_start:c.start], self.per_year_words) or chain_per_year
             lead_kind, lead_verb = None, False
             work = self._strip_leading(work, deadlines)
+            scope: list[Token] = []
+            if len(work) > 1 and work[0].norm_ in self.scope_words and \
+                    self._phrase_at_start(work[1:], self.object_verbs):
+                scope, work = [work[0]], work[1:]  # ``全市新增公园``: keep 全市, drop the verb
+            if len(work) > 1 and work[0].norm_ == "新" and self._phrase_at_start(work[1:], self.object_verbs):
+                lead_kind, work = "increase", work[1:]  # 新评选, 新设立: "new" verbs (D1)
             while work:
                 hit = self._phrase_at_start(work, self.object_verbs)
                 if not hit:
@@ -532,6 +550,8 @@ class TargetRecognizer:
                 if hit[0] in self.kind_verbs and lead_kind is None:
                     lead_kind = self.kind_verbs[hit[0]]
                 work = self._strip_leading(work[hit[1]:], deadlines)
+            if scope and work:
+                work = scope + work
             if lead_verb and (new_chain or not soft):
                 chain_kind = lead_kind
             if kind is None:
@@ -540,8 +560,10 @@ class TargetRecognizer:
                 kind = "increase"
 
             # Where the indicator is: before the number, or after it (``建成6个…中心``).
-            if right and not work and not new_chain and chain_after_verb:
+            if right and not work and not left and chain_after_verb:
                 verb_before = True
+            if right and not work and c.suffix_cmp:
+                verb_before = True  # ``40%以上城市建成区达到…``
             if right and (verb_before or not work):
                 case = "after"
             elif right:
@@ -569,7 +591,8 @@ class TargetRecognizer:
                         head = r_toks + self._shared_head(doc, cands[idx + 1], seg_end, depth)
                     parts = [head]
                 # A short subject before the verb defines the indicator (``每个优势产业建立3-5个``).
-                subject = self._span_text(doc, work) if work and len(work) <= 3 and \
+                subject = self._span_text(doc, work) if work and len(work) <= 3 and (
+                    work[0].norm_.startswith("每") or work[-1].norm_.endswith(self.subject_heads)) and \
                     not any(t.norm_ in OPENERS or t.norm_ in CLOSERS for t in work) else ""
                 indicator = subject + "".join(self._pieces_text(doc, p) for p in parts if p)
                 text_span = (text_start_tok, c.end)
@@ -611,6 +634,7 @@ class TargetRecognizer:
                             first = t.i
                             break
                 text_span = (first, c.end)
+                chain_after_verb = False
                 new_carry = self._carry_prefix(full)
                 if new_carry:
                     carry = new_carry
@@ -656,6 +680,13 @@ class TargetRecognizer:
     @staticmethod
     def _span_text(doc: Doc, toks: Sequence[Token]) -> str:
         return doc.text[toks[0].idx:toks[-1].idx + len(toks[-1])]
+
+    def _subsidy_context(self, doc: Doc, seg_start: int, seg_end: int, depth: list[int]) -> bool:
+        """Subsidy, reward or penalty words in this segment or the next one (addendum B3)."""
+        end = seg_end + 1
+        while end < len(doc) and not self._hard(doc, end, depth):
+            end += 1
+        return self._has_word(doc[seg_start:end], self.subsidy_words)
 
     @staticmethod
     def _pieces_text(doc: Doc, toks: Sequence[Token]) -> str:
@@ -764,7 +795,7 @@ class TargetRecognizer:
                 work = work[1:]
                 changed = True
                 continue
-            if any(s <= t.idx < e for s, e, _ in deadlines):
+            if any(s <= t.idx < e for s, e, _ in deadlines) or self.enumeration_rx.fullmatch(t.norm_):
                 work = work[1:]
                 changed = True
                 continue
@@ -805,6 +836,9 @@ class TargetRecognizer:
         """Drop quotation and book-title marks (addendum D3) and stray brackets; reorder
         ``农产品加工企业年产值过亿元企业`` → ``年产值过亿元农产品加工企业`` (guide §3)."""
         s = "".join(ch for ch in s if ch not in self.quotes).strip(" \t\u3000")
+        m = self.compare_base_rx.search(normalise(s))
+        if m and m.start() > 0:
+            s = s[: m.start()]  # ``投资规模较2023年``: the base of the change is not the indicator
         while s and s[-1] in CLOSERS and CLOSERS[s[-1]] not in s:
             s = s[:-1]
         while s and s[0] in OPENERS and OPENERS[s[0]] not in s:
