@@ -533,6 +533,7 @@ class TargetRecognizer:
                     work = work[: -hit[1]]
                     changed = True
                     break
+            fenbie = fenbie or any(t.norm_ == "分别" for t in work)
             per_year = self._has_word(doc[seg_start:c.start], self.per_year_words) or chain_per_year
             lead_kind, lead_verb = None, False
             work = self._strip_leading(work, deadlines)
@@ -544,8 +545,8 @@ class TargetRecognizer:
                 lead_kind, work = "increase", work[1:]  # 新评选, 新设立: "new" verbs (D1)
             while work:
                 hit = self._phrase_at_start(work, self.object_verbs)
-                if not hit:
-                    break
+                if not hit or (len(work) > hit[1] and work[hit[1]].norm_ in ("或", "和", "及", "与", "并")):
+                    break  # ``组织或参与制修订…``: a coordinated verb phrase defines the indicator
                 lead_verb = True
                 if hit[0] in self.kind_verbs and lead_kind is None:
                     lead_kind = self.kind_verbs[hit[0]]
@@ -755,10 +756,12 @@ class TargetRecognizer:
         return toks
 
     def _distribute(self, doc: Doc, start: int, end: int, depth: list[int]) -> list[str]:
-        """``A的B、C和D分别占比``: one indicator per listed item, sharing prefix and suffix."""
+        """``A的B、C和D分别占比…``: one indicator per listed item, sharing prefix and suffix."""
         toks = [t for t in doc[start:end] if not t.is_space]
+        cut = next((j for j, t in enumerate(toks) if t.norm_ == "分别"), len(toks))
+        tail = self._span_text(doc, toks[cut + 1:]) if cut + 1 < len(toks) else ""
         items: list[list[Token]] = [[]]
-        for t in toks:
+        for t in toks[:cut]:
             if t.norm_ in LIST_JOINERS and depth[t.i] == 0:
                 items.append([])
             else:
@@ -766,13 +769,6 @@ class TargetRecognizer:
         items = [i for i in items if i]
         if len(items) < 2:
             return []
-        # A suffix written once after the last item (``分别占比``) is lost by the strip; the
-        # suffix is what follows 分别 in the original clause.
-        tail = ""
-        after = doc.text[items[-1][-1].idx + len(items[-1][-1]):]
-        m = re.match(r"\s*分别\s*([^\d0-9，,；;。、]*?)(?:达到|达|为|超过|不低于|不少于|下降|降低|提高|增长|增加|占|$)", after)
-        if m:
-            tail = m.group(1)
         first = items[0]
         prefix = ""
         for j in range(len(first) - 1, 0, -1):
@@ -782,41 +778,8 @@ class TargetRecognizer:
         out = []
         for k, it in enumerate(items):
             body = self._span_text(doc, it)
-            out.append(body + tail if k == 0 else prefix + body + tail)
+            out.append(body + tail if k == 0 or body.startswith(prefix) else prefix + body + tail)
         return out
-
-    def _strip_leading(self, work: list[Token], deadlines: list[tuple[int, int, int]]) -> list[Token]:
-        changed = True
-        while work and changed:
-            changed = False
-            t = work[0]
-            if t.is_space or t.norm_ in HARD_BOUNDARY or t.norm_ in SOFT_BOUNDARY or t.norm_ in "()（）" \
-                    or t.norm_ in self.quotes:
-                work = work[1:]
-                changed = True
-                continue
-            if any(s <= t.idx < e for s, e, _ in deadlines) or self.enumeration_rx.fullmatch(t.norm_):
-                work = work[1:]
-                changed = True
-                continue
-            hit = self._phrase_at_start(work, self.skip_leading | self.per_year_words)
-            if hit:
-                # ``在…领域/方面/中``: a prepositional scope, skip to its end.
-                if hit[0] == "在":
-                    for j, u in enumerate(work[1:40], start=1):
-                        if u.norm_ in ("领域", "方面", "中", "上", "内", "里", "基础上", "范围内"):
-                            work = work[j + 1:]
-                            break
-                    else:
-                        work = work[1:]
-                else:
-                    work = work[hit[1]:]
-                changed = True
-                continue
-            if re.fullmatch(r"[0-9]{4}年(?:底|末)?", t.norm_) or t.norm_ in ("年底", "年末", "底", "前"):
-                work = work[1:]
-                changed = True
-        return work
 
     def _carry_prefix(self, toks: list[Token]) -> tuple[str, str] | None:
         """``主导和参与制订国际标准5个、国家标准100个``: the verb phrase later items share.
