@@ -227,6 +227,7 @@ def scores(y_true: list[str], y_pred: list[str]) -> dict[str, Any]:
 def lodo_predictions(
     X: list[dict[str, Any]], y: list[str], groups: list[str],
     params: dict[str, Any] | None = None, features: FeatureSet = FeatureSet(), n_jobs: int = 2,
+    builder: Any = None,
 ) -> list[str]:
     """Predictions for every clause from a model that never saw its document group."""
     from joblib import Parallel, delayed
@@ -234,7 +235,8 @@ def lodo_predictions(
     def fold(g: str) -> list[tuple[int, str]]:
         train = [i for i, x in enumerate(groups) if x != g]
         test = [i for i, x in enumerate(groups) if x == g]
-        model = build_pipeline(params, features).fit([X[i] for i in train], [y[i] for i in train])
+        est = builder() if builder is not None else build_pipeline(params, features)
+        model = est.fit([X[i] for i in train], [y[i] for i in train])
         return [(i, str(lab)) for i, lab in zip(test, model.predict([X[i] for i in test]), strict=True)]
 
     pred = [""] * len(y)
@@ -244,10 +246,16 @@ def lodo_predictions(
     return pred
 
 
-def evaluate(ds: Any, params: dict[str, Any] | None = None, features: FeatureSet = FeatureSet()) -> dict[str, Any]:
-    """Leave-one-document-group-out figures for the model and both baselines."""
+def evaluate(
+    ds: Any, params: dict[str, Any] | None = None, features: FeatureSet = FeatureSet(), builder: Any = None,
+) -> dict[str, Any]:
+    """Leave-one-document-group-out figures for the model and both baselines.
+
+    ``builder`` (a callable returning an unfitted estimator) evaluates another model
+    configuration, e.g. a clone of the current registered model, on the same folds.
+    """
     X, y, groups = dataset_inputs(ds)
-    pred = lodo_predictions(X, y, groups, params, features)
+    pred = lodo_predictions(X, y, groups, params, features, builder=builder)
     result = scores(y, pred)
     majority = Counter(y).most_common(1)[0][0]
     result["baselines"] = {

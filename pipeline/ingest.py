@@ -212,6 +212,28 @@ def rows_for(p: Processed, model_version: str | None, now: datetime) -> tuple[di
 ProgressFn = Callable[[str, int, int], None]
 
 
+@dataclass
+class Plan:
+    """What a run will do: documents to process, errors met, and the counts so far."""
+
+    out_dir: Path
+    now: datetime
+    model_version: str | None
+    todo: list[Document]
+    errors: list[InputError]
+    ok_paths: set[str]
+    summary: Summary
+
+
+@dataclass
+class Rows:
+    """The rows one processed document contributes to each table."""
+
+    document: dict[str, Any]
+    clauses: list[dict[str, Any]]
+    targets: list[dict[str, Any]]
+
+
 def ingest(
     sources: Iterable[Path],
     out_dir: Path,
@@ -223,25 +245,38 @@ def ingest(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     engine = engine or Engine()
+    with lock(out_dir):
+        p = plan(list(sources), out_dir, engine.model_version, progress, doc_ids or {})
+        results: list[Rows | InputError] = []
+        for i, doc in enumerate(p.todo):
+            if progress:
+                progress("process", i, len(p.todo))
+            results.append(process_one(engine, doc, p.model_version, p.now))
+        return commit(p, results)
+
+
+def lock(out_dir: Path) -> FileLock:
+    """The output folder's lock: one run writes at a time; others wait for it."""
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    return FileLock(str(Path(out_dir) / ".ingest.lock"))
+
+
+def plan(
+    sources: list[Path], out_dir: Path, model_version: str | None,
+    progress: ProgressFn | None = None, doc_ids: dict[Path, str] | None = None,
+) -> Plan:
+    """Scan and read the inputs; decide what is new, changed, unchanged or failed."""
     settings = get_settings()
-    with FileLock(str(out_dir / ".ingest.lock")):
-        return _ingest_locked(list(sources), out_dir, engine, settings, progress, doc_ids or {})
-
-
-def _ingest_locked(sources, out_dir, engine, settings, progress, doc_ids) -> Summary:  # type: ignore[no-untyped-def]
+    doc_ids = doc_ids or {}
     summary = Summary(out=str(out_dir))
     now = datetime.now(UTC)
     files, errors = scan_inputs(sources)
     documents = read_table(out_dir, DOCUMENTS)
     old = {
         r["doc_id"]: r
-        for r in documents.select(
-            ["doc_id", "content_sha256", "pipeline_version", "model_version", "source_path"]
-        ).to_pylist()
+        for r in documents.select(["doc_id", "content_sha256", "pipeline_version", "model_version"]).to_pylist()
     }
     by_hash = {r["content_sha256"]: r["doc_id"] for r in old.values()}
-    model_version = engine.model_version
-
     todo: list[Document] = []
     ok_paths: set[str] = set()
     run_ids: dict[str, str] = {}
@@ -272,30 +307,34 @@ def _ingest_locked(sources, out_dir, engine, settings, progress, doc_ids) -> Sum
                 and prev["model_version"] == model_version):
             summary.unchanged += 1
             continue
-        if prev is None:
-            summary.new += 1
-            summary.new_ids.append(doc.doc_id)
-        else:
-            summary.changed += 1
-            summary.changed_ids.append(doc.doc_id)
+        (summary.new_ids if prev is None else summary.changed_ids).append(doc.doc_id)
         todo.append(doc)
+    return Plan(out_dir, now, model_version, todo, errors, ok_paths, summary)
 
-    new_doc_rows, new_clause_rows, new_target_rows = [], [], []
-    for i, doc in enumerate(todo):
-        if progress:
-            progress("process", i, len(todo))
-        try:
-            processed = engine.process(doc)
-        except Exception as e:  # noqa: BLE001 - one bad document must not stop the run
-            errors.append(InputError(doc.source_path, "process", f"{type(e).__name__}: {e}"))
-            summary.new_ids = [x for x in summary.new_ids if x != doc.doc_id]
-            summary.changed_ids = [x for x in summary.changed_ids if x != doc.doc_id]
-            ok_paths.discard(doc.source_path)
-            continue
-        d, c, t = rows_for(processed, model_version, now)
-        new_doc_rows.append(d)
-        new_clause_rows.extend(c)
-        new_target_rows.extend(t)
+
+def process_one(engine: Engine, doc: Document, model_version: str | None, now: datetime) -> Rows | InputError:
+    """Segment, label and extract one document; an exception becomes an InputError."""
+    try:
+        processed = engine.process(doc)
+    except Exception as e:  # noqa: BLE001 - one bad document must not stop the run
+        return InputError(doc.source_path, "process", f"{type(e).__name__}: {e}")
+    d, c, t = rows_for(processed, model_version, now)
+    return Rows(d, c, t)
+
+
+def commit(p: Plan, results: list[Rows | InputError]) -> Summary:
+    """Write the tables (atomically, ``documents`` last), unless nothing changed."""
+    out_dir, now, summary = p.out_dir, p.now, p.summary
+    errors = list(p.errors)
+    ok_paths = set(p.ok_paths)
+    done = [r for r in results if isinstance(r, Rows)]
+    for r in results:
+        if isinstance(r, InputError):
+            errors.append(r)
+            ok_paths.discard(r.source_path)
+    landed = {r.document["doc_id"] for r in done}
+    summary.new_ids = [x for x in summary.new_ids if x in landed]
+    summary.changed_ids = [x for x in summary.changed_ids if x in landed]
     summary.new = len(summary.new_ids)
     summary.changed = len(summary.changed_ids)
     summary.failures = errors
@@ -309,24 +348,25 @@ def _ingest_locked(sources, out_dir, engine, settings, progress, doc_ids) -> Sum
         for e in errors if (e.source_path, e.stage, e.error) not in known
     ]
     errors_changed = bool(added_errors) or len(kept_errors) != old_errors.num_rows
-
-    if not new_doc_rows and not errors_changed:
+    missing = [t for t in (DOCUMENTS, CLAUSES, TARGETS, ERRORS) if not (out_dir / t.filename()).exists()]
+    if not done and not errors_changed and not missing:
         return summary
 
-    replaced = [r["doc_id"] for r in new_doc_rows]
-    if new_doc_rows:
-        write_table(out_dir, TARGETS, _replace(read_table(out_dir, TARGETS), replaced, new_target_rows, TARGETS))
-        write_table(out_dir, CLAUSES, _replace(read_table(out_dir, CLAUSES), replaced, new_clause_rows, CLAUSES))
-    if errors_changed:
+    replaced = [r.document["doc_id"] for r in done]
+    if done:
+        new_targets = [t for r in done for t in r.targets]
+        new_clauses = [c for r in done for c in r.clauses]
+        write_table(out_dir, TARGETS, _replace(read_table(out_dir, TARGETS), replaced, new_targets, TARGETS))
+        write_table(out_dir, CLAUSES, _replace(read_table(out_dir, CLAUSES), replaced, new_clauses, CLAUSES))
+    if errors_changed or ERRORS in missing:
         write_table(out_dir, ERRORS, kept_errors + added_errors)
-    if new_doc_rows:
-        # documents last: it is what the next run trusts to skip work.
-        write_table(out_dir, DOCUMENTS, _replace(documents, replaced, new_doc_rows, DOCUMENTS))
-    elif not (out_dir / DOCUMENTS.filename()).exists():
-        write_table(out_dir, DOCUMENTS, documents)
-    for t in (CLAUSES, TARGETS, ERRORS):
-        if not (out_dir / t.filename()).exists():
+    for t in (CLAUSES, TARGETS):
+        if t in missing and not done:
             write_table(out_dir, t, [])
+    if done or DOCUMENTS in missing:
+        # documents last: it is what the next run trusts to skip work.
+        documents = read_table(out_dir, DOCUMENTS)
+        write_table(out_dir, DOCUMENTS, _replace(documents, replaced, [r.document for r in done], DOCUMENTS))
     summary.wrote = True
     return summary
 

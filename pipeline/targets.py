@@ -38,6 +38,7 @@ FIELDS = ("indicator", "value", "value_max", "unit", "comparator", "kind", "year
 HARD_BOUNDARY = frozenset(",;。:!?；，：！？\n")
 SOFT_BOUNDARY = frozenset("、")
 LIST_JOINERS = frozenset(("、", "和", "及", "以及", "与", "或"))
+DIST_JOINERS = frozenset(("、", "和", "及", "以及"))
 LEVEL_SUFFIX = ("级",)
 SCOPE_ENDS = frozenset(("领域", "方面", "行业", "范围内", "基础上"))
 OPENERS = {"(": ")", "（": "）", "[": "]", "［": "］", "【": "】", "〔": "〕"}
@@ -257,6 +258,7 @@ class TargetRecognizer:
         self.title_rx = [re.compile(p) for p in v["title_period_patterns"]]
         self.trailing_nominal = set(v["trailing_nominal"])
         self.subject_heads = tuple(v["subject_heads"])
+        self.unit_denominators = set(v["unit_denominators"])
         self.scope_words = set(v["scope_words"])
         self.compare_base_rx = re.compile(v["comparison_base_pattern"])
         self.enumeration_rx = re.compile(v["enumeration_pattern"])
@@ -264,6 +266,7 @@ class TargetRecognizer:
         self.qualifier_rx = re.compile(v["indicator_qualifier_pattern"])
         self.relative_rx = [re.compile(p) for p in v["relative_deadline_patterns"]]
         self.past_section_cues = tuple(v["past_section_cues"])
+        self.goal_section_cues = tuple(v["goal_section_cues"])
         self._max_phrase = 4
 
     def is_past_section(self, section: Sequence[str]) -> bool:
@@ -390,10 +393,14 @@ class TargetRecognizer:
                         value_max = value_max * mult if value_max is not None else None
                         unit = unit_text[len(mword):]
                         break
-        if not unit:
+        if rule == "bare_number":
+            unit = ""  # a dimensionless value after a comparator (``PUE不高于1.4``)
+        elif not unit:
             return None
-        # A comparator word after the quantity: 以上, 左右, 及以上 …
         end = e
+        if unit and unit != "%" or unit_norm == "%":
+            end, unit = self._extend_unit(doc, end, unit)
+        # A comparator word after the quantity: 以上, 左右, 及以上 …
         suffix = None
         for n in (3, 2, 1):
             if end + n <= len(doc):
@@ -407,6 +414,22 @@ class TargetRecognizer:
         chinese = not re.search(r"[0-9]", number_text) and unit != "%" and not number_text.startswith("翻")
         return _Cand(s, s + k, end, value, value_max, unit, suffix, rule, chinese)
 
+    def _extend_unit(self, doc: Doc, end: int, unit: str) -> tuple[int, str]:
+        """``吨/日``, ``个/百万人``, ``台（套）``, ``艘（台、套）``: compound units as written."""
+        if end + 1 < len(doc) and doc[end].norm_ == "/":
+            for n in (2, 1):
+                if end + 1 + n <= len(doc):
+                    w = "".join(t.norm_ for t in doc[end + 1:end + 1 + n])
+                    if w in self.unit_denominators:
+                        return end + 1 + n, unit + doc[end:end + 1 + n].text
+        if end < len(doc) and doc[end].norm_ in ("(", "（"):
+            j = end + 1
+            while j < len(doc) and j < end + 8 and (doc[j].norm_ in self.units or doc[j].norm_ == "、"):
+                j += 1
+            if j > end + 1 and j < len(doc) and doc[j].norm_ in (")", "）"):
+                return j + 1, unit + doc[end:j + 1].text
+        return end, unit
+
     def _deadlines(self, doc: Doc) -> list[tuple[int, int, int]]:
         """(start_char, end_char, year) of deadline expressions in the clause."""
         return find_deadlines(self, "".join(t.norm_ + t.whitespace_ for t in doc))
@@ -419,6 +442,14 @@ class TargetRecognizer:
             label, rule = self.vocab.strings[match_id].split("|", 1)
             sp = Span(doc, s, e, label=rule)
             (qty_spans if label == "QUANTITY" else veto).append(sp)
+        bare = [sp for sp in qty_spans if sp.label_ == "bare_number"]
+        qty_spans = [sp for sp in qty_spans if sp.label_ != "bare_number"]
+        covered = {i for sp in qty_spans for i in range(sp.start, sp.end)}
+        for sp in bare:
+            n = sp.end - 1
+            nxt = doc[n + 1].norm_ if n + 1 < len(doc) else "。"
+            if n not in covered and (nxt in HARD_BOUNDARY or nxt in self.cmp_suffix):
+                qty_spans.append(Span(doc, n, n + 1, label="bare_number"))
         cands: list[_Cand] = []
         for sp in sorted(filter_spans(qty_spans), key=lambda x: x.start):
             c = self._read_quantity(doc, sp.start, sp.end, sp.label_)
@@ -442,6 +473,7 @@ class TargetRecognizer:
         chain_kind: str | None = None
         chain_per_year = False
         chain_after_verb = False  # the clause's last target had its indicator after the number
+        clause_kind: str | None = None
         chain_rate_prefix: str | None = None
         carry: tuple[str, str] | None = None  # (verb phrase, head noun) shared by list items
         last: dict[str, Any] | None = None  # the previous target of this clause
@@ -469,6 +501,9 @@ class TargetRecognizer:
             nxt = cands[idx + 1].start if idx + 1 < len(cands) else len(doc)
             right_end = c.end
             while right_end < min(seg_end, nxt):
+                if doc[right_end].norm_ in LIST_JOINERS and right_end + 1 < len(doc) and \
+                        (doc[right_end + 1]._.num_like or doc[right_end + 1]._.pct_like):
+                    break
                 if self._soft(doc, right_end, depth) and (
                         right_end + 1 >= len(doc) or doc[right_end + 1]._.num_like
                         or doc[right_end + 1]._.pct_like or right_end == c.end):
@@ -544,9 +579,9 @@ class TargetRecognizer:
             if len(work) > 1 and work[0].norm_ == "新" and self._phrase_at_start(work[1:], self.object_verbs):
                 lead_kind, work = "increase", work[1:]  # 新评选, 新设立: "new" verbs (D1)
             while work:
-                hit = self._phrase_at_start(work, self.object_verbs)
-                if not hit or (len(work) > hit[1] and work[hit[1]].norm_ in ("或", "和", "及", "与", "并")):
-                    break  # ``组织或参与制修订…``: a coordinated verb phrase defines the indicator
+                hit = self._lead_verb(work)
+                if not hit:
+                    break
                 lead_verb = True
                 if hit[0] in self.kind_verbs and lead_kind is None:
                     lead_kind = self.kind_verbs[hit[0]]
@@ -557,11 +592,15 @@ class TargetRecognizer:
                 chain_kind = lead_kind
             if kind is None:
                 kind = lead_kind if lead_verb else chain_kind
+            if kind is None and not lead_verb and not verb_before and prefix_cmp is None:
+                kind = clause_kind  # ``新增公园600座，骨干绿道500公里``: the verb still governs
+            elif lead_verb or verb_before or prefix_cmp is not None:
+                clause_kind = kind
             if c.rule.startswith("doubling") and kind is None:
                 kind = "increase"
 
             # Where the indicator is: before the number, or after it (``建成6个…中心``).
-            if right and not work and not left and chain_after_verb:
+            if right and not work and all(t.norm_ in LIST_JOINERS for t in left) and chain_after_verb:
                 verb_before = True
             if right and not work and c.suffix_cmp:
                 verb_before = True  # ``40%以上城市建成区达到…``
@@ -605,7 +644,7 @@ class TargetRecognizer:
                     pend = self._strip_leading([t for t in doc[item_start:soft[-1]] if not t.is_space],
                                                deadlines)
                     while pend:
-                        hit = self._phrase_at_start(pend, self.object_verbs)
+                        hit = self._lead_verb(pend)
                         if not hit:
                             break
                         if hit[0] in self.kind_verbs and kind is None:
@@ -762,7 +801,7 @@ class TargetRecognizer:
         tail = self._span_text(doc, toks[cut + 1:]) if cut + 1 < len(toks) else ""
         items: list[list[Token]] = [[]]
         for t in toks[:cut]:
-            if t.norm_ in LIST_JOINERS and depth[t.i] == 0:
+            if t.norm_ in DIST_JOINERS and depth[t.i] == 0:
                 items.append([])
             else:
                 items[-1].append(t)
@@ -780,6 +819,47 @@ class TargetRecognizer:
             body = self._span_text(doc, it)
             out.append(body + tail if k == 0 or body.startswith(prefix) else prefix + body + tail)
         return out
+
+    def _lead_verb(self, work: list[Token]) -> tuple[str, int] | None:
+        """An object verb opening the item, unless coordinated (``组织或参与制修订…`` is kept)."""
+        hit = self._phrase_at_start(work, self.object_verbs)
+        if hit and len(work) > hit[1] and work[hit[1]].norm_ in ("或", "和", "及", "与", "并"):
+            return None
+        return hit
+
+    def _strip_leading(self, work: list[Token], deadlines: list[tuple[int, int, int]]) -> list[Token]:
+        """Drop what opens an item but is not the indicator: deadlines, fillers, numbering."""
+        changed = True
+        while work and changed:
+            changed = False
+            t = work[0]
+            if t.is_space or t.norm_ in HARD_BOUNDARY or t.norm_ in SOFT_BOUNDARY or t.norm_ in "()（）" \
+                    or t.norm_ in self.quotes:
+                work = work[1:]
+                changed = True
+                continue
+            if any(s <= t.idx < e for s, e, _ in deadlines) or self.enumeration_rx.fullmatch(t.norm_):
+                work = work[1:]
+                changed = True
+                continue
+            hit = self._phrase_at_start(work, self.skip_leading | self.per_year_words)
+            if hit:
+                # ``在…领域/方面/中``: a prepositional scope, skip to its end.
+                if hit[0] == "在":
+                    for j, u in enumerate(work[1:40], start=1):
+                        if u.norm_ in ("领域", "方面", "中", "上", "内", "里", "基础上", "范围内"):
+                            work = work[j + 1:]
+                            break
+                    else:
+                        work = work[1:]
+                else:
+                    work = work[hit[1]:]
+                changed = True
+                continue
+            if re.fullmatch(r"[0-9]{4}年(?:底|末)?", t.norm_) or t.norm_ in ("年底", "年末", "底", "前"):
+                work = work[1:]
+                changed = True
+        return work
 
     def _carry_prefix(self, toks: list[Token]) -> tuple[str, str] | None:
         """``主导和参与制订国际标准5个、国家标准100个``: the verb phrase later items share.
@@ -824,10 +904,9 @@ class TargetRecognizer:
 
     @staticmethod
     def _year_for(deadlines: list[tuple[int, int, int]], char: int) -> int | None:
+        """The nearest deadline before the number in the clause."""
         before = [d for d in deadlines if d[0] <= char]
-        if before:
-            return before[-1][2]
-        return deadlines[0][2] if deadlines else None
+        return before[-1][2] if before else None
 
 
 def _strip_quotes(s: str, quotes: str) -> str:
@@ -877,13 +956,18 @@ def title_year(rec: TargetRecognizer, title: str | None) -> int | None:
     return None
 
 
-def _is_lead_in(rec: TargetRecognizer, text: str) -> int | None:
+def _is_lead_in(rec: TargetRecognizer, text: str, section: Sequence[str] = ()) -> int | None:
     """The deadline year of a lead-in sentence that introduces a list of goals, else None."""
     norm = normalise(text).rstrip()
     dl = [d for d in find_deadlines(rec, norm) if d[2] > 0]
     if not dl:
         return None
     if norm.endswith((":", "：")) or ":" in norm or any(c in norm for c in rec.lead_in_cues):
+        return dl[0][2]
+    # In a goals section, a clause that opens with its deadline (``到2027年，…``) sets it
+    # for the clauses after it.
+    if rec.enumeration_rx.sub("", norm[: dl[0][0]]).strip(" *#") == "" and any(
+            cue in normalise(h) for h in section for cue in rec.goal_section_cues):
         return dl[0][2]
     return None
 
@@ -936,7 +1020,7 @@ def extract_document_targets(nlp: Language, clauses: Sequence[Any], title: str |
                     "text": sp.text,
                     **rec_,
                 })
-        yr = _is_lead_in(rec, clause.text)
+        yr = _is_lead_in(rec, clause.text, section)
         if yr is not None and not clause.is_heading:
             lead_ins.append((section, yr))
     return out

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.annotations import AnnotationError, check_dir, document_groups, leave_one_group_out, load_dataset, load_records
-from pipeline.cli import app
+from flows.cli import app
 
 from .conftest import ANNOTATIONS, CORPUS, SEED_IDS
 

@@ -18,7 +18,7 @@ from pipeline.classify import (
     rule_baseline,
     train_and_register,
 )
-from pipeline.cli import app
+from flows.cli import app
 from pipeline.segment import segment
 
 from .conftest import ANNOTATIONS, ROOT

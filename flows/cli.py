@@ -1,4 +1,7 @@
-"""The ``policy-clauses`` command line."""
+"""The `policy-clauses` command line: the application layer above the library and the flows.
+
+Commands that need no orchestration (predict, evaluate, annotations, schema) import only
+`pipeline/` and never load Prefect, so quick looks stay fast."""
 
 from __future__ import annotations
 
@@ -21,30 +24,27 @@ def ingest(
     out: Path = typer.Option(..., "--out", help="Output folder for the parquet tables."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary as the last line."),
     no_classifier: bool = typer.Option(False, "--no-classifier", help="Leave labels empty."),
+    no_prefect: bool = typer.Option(False, "--no-prefect", help="Run in this process without the Prefect flow."),
+    workers: int = typer.Option(0, "--workers", help="Run per-document tasks on a local Dask cluster of N processes."),
+    dask_address: str = typer.Option(None, "--dask-address", help="Run per-document tasks on this Dask scheduler."),
 ) -> None:
     """Read, segment, label and extract targets; write documents/clauses/targets/errors."""
-    from rich.progress import BarColumn, Progress, TextColumn
-
-    from pipeline.ingest import Engine
-    from pipeline.ingest import ingest as run_ingest
     from pipeline.provision import ModelMissingError
 
-    engine = Engine(use_classifier=not no_classifier)
     try:
-        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      transient=True, disable=not sys.stderr.isatty()) as bar:
-            task = bar.add_task("ingest", total=None)
+        if no_prefect or no_classifier:
+            line, failures = _ingest_in_process(src, out, no_classifier)
+        else:
+            from flows.ingest import run_ingest
 
-            def progress(stage: str, i: int, n: int) -> None:
-                bar.update(task, description=stage, completed=i + 1, total=n)
-
-            summary = run_ingest(src, out, engine=engine, progress=progress)
+            result = run_ingest([str(s) for s in src], str(out), workers=workers, dask_address=dask_address)
+            line = {k: result[k] for k in ("new", "changed", "unchanged", "failed", "out")}
+            failures = []
     except ModelMissingError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from e
-    for f in summary.failures:
+    for f in failures:
         typer.echo(f"failed: {f.source_path}: [{f.stage}] {f.error}", err=True)
-    line = summary.as_dict()
     if as_json:
         typer.echo(json.dumps(line, ensure_ascii=False))
     else:
@@ -52,6 +52,46 @@ def ingest(
             f"new {line['new']}, changed {line['changed']}, unchanged {line['unchanged']}, "
             f"failed {line['failed']} → {out}"
         )
+
+
+def _ingest_in_process(src: list[Path], out: Path, no_classifier: bool) -> tuple[dict, list]:  # type: ignore[type-arg]
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from pipeline.ingest import Engine
+    from pipeline.ingest import ingest as run_ingest
+
+    engine = Engine(use_classifier=not no_classifier)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("ingest", total=None)
+
+        def progress(stage: str, i: int, n: int) -> None:
+            bar.update(task, description=stage, completed=i + 1, total=n)
+
+        summary = run_ingest(src, out, engine=engine, progress=progress)
+    return summary.as_dict(), summary.failures
+
+
+@app.command()
+def retrain(
+    out: Path = typer.Option(None, "--out", help="Re-label this output folder after a promotion."),
+    src: list[Path] = typer.Option(None, "--src", help="Sources to re-ingest after a promotion."),
+    force: bool = typer.Option(False, "--force", help="Retrain even if the annotations did not change."),
+) -> None:
+    """Retrain when annotations changed; promote only if not worse (Prefect flow)."""
+    from flows.retrain import retrain_flow
+
+    result = retrain_flow(relabel_sources=[str(s) for s in src] if src else None,
+                          out=str(out) if out else None, force=force)
+    typer.echo(json.dumps({k: v for k, v in result.items() if k != "relabelled"}, ensure_ascii=False))
+
+
+@app.command()
+def serve() -> None:
+    """Serve the scheduled deployments (flows/deployments.py) against PREFECT_API_URL."""
+    from flows.deployments import serve as serve_all
+
+    serve_all()
 
 
 @app.command()

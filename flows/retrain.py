@@ -1,0 +1,98 @@
+"""The retrain flow: when the gold changed, train a candidate and promote it only if it is
+not worse than the current model on the same leave-one-document-out folds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE
+
+from pipeline.annotations import annotations_hash, load_dataset
+from pipeline.classify import (
+    DEFAULT_PARAMS,
+    current_version,
+    evaluate,
+    load_version,
+    promote,
+    registry,
+    train_and_register,
+)
+from pipeline.settings import LABELS, get_settings
+
+MAX_LABEL_DROP = 0.02
+
+
+def gate(candidate: dict[str, Any], current: dict[str, Any] | None) -> tuple[bool, list[str]]:
+    """Promote only if macro-F1 is not lower and no label's F1 drops by more than 0.02."""
+    if current is None:
+        return True, ["no current model"]
+    reasons = []
+    if candidate["macro_f1"] < current["macro_f1"]:
+        reasons.append(f"macro-F1 {candidate['macro_f1']:.4f} < current {current['macro_f1']:.4f}")
+    for lab in LABELS:
+        drop = current["per_label"][lab]["f1"] - candidate["per_label"][lab]["f1"]
+        if drop > MAX_LABEL_DROP:
+            reasons.append(f"{lab} F1 drops by {drop:.4f} (> {MAX_LABEL_DROP})")
+    return not reasons, reasons
+
+
+@task(cache_policy=NONE)
+def evaluate_candidate(annotations_dir: str, corpus_dir: str, params: dict[str, Any]) -> dict[str, Any]:
+    return evaluate(load_dataset(Path(annotations_dir), Path(corpus_dir)), params)
+
+
+@task(cache_policy=NONE)
+def evaluate_current(annotations_dir: str, corpus_dir: str, models_dir: str, version: str) -> dict[str, Any]:
+    from sklearn.base import clone
+
+    model = load_version(version, Path(models_dir)).model
+    return evaluate(load_dataset(Path(annotations_dir), Path(corpus_dir)), builder=lambda: clone(model))
+
+
+@flow(name="retrain", flow_run_name="retrain {annotations_dir}", log_prints=True)
+def retrain_flow(
+    annotations_dir: str | None = None, corpus_dir: str | None = None, models_dir: str | None = None,
+    relabel_sources: list[str] | None = None, out: str | None = None, force: bool = False,
+    params: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Retrain when the annotations' hash differs from the current model's training data."""
+    s = get_settings()
+    ann = annotations_dir or str(s.annotations_dir)
+    corpus = corpus_dir or str(s.corpus_dir)
+    models = models_dir or str(s.models_dir)
+    data_hash = annotations_hash(Path(ann))
+    cur = current_version(Path(models))
+    reg = registry(Path(models))
+    if cur and reg["versions"][cur]["training_data_sha256"] == data_hash and not force:
+        msg = f"annotations unchanged since {cur} (sha256 {data_hash[:12]}): nothing to do"
+        create_markdown_artifact(key="retrain-decision", markdown=msg)
+        print(msg)
+        return {"decision": "unchanged", "current": cur}
+    p = {**DEFAULT_PARAMS, **(params or {})}
+    cand = evaluate_candidate(ann, corpus, p)
+    current = evaluate_current(ann, corpus, models, cur) if cur else None
+    ok, reasons = gate(cand, current)
+    table = "| label | current F1 | candidate F1 |\n|---|---|---|\n" + "\n".join(
+        f"| {lab} | {current['per_label'][lab]['f1'] if current else float('nan'):.3f} | {cand['per_label'][lab]['f1']:.3f} |"
+        for lab in LABELS
+    ) + f"\n| macro | {current['macro_f1'] if current else float('nan'):.3f} | {cand['macro_f1']:.3f} |"
+    if not ok:
+        msg = f"kept {cur}: " + "; ".join(reasons) + "\n\n" + table
+        create_markdown_artifact(key="retrain-decision", markdown=msg)
+        print(msg)
+        return {"decision": "kept", "current": cur, "reasons": reasons}
+    version = train_and_register(Path(ann), Path(corpus), Path(models), params=p, metrics=cand)
+    promote(version, Path(models))
+    relabelled = None
+    if relabel_sources and out:
+        from flows.ingest import ingest_flow, reset_engine
+
+        reset_engine()
+        relabelled = ingest_flow(sources=relabel_sources, out=out)
+    msg = f"promoted {version} over {cur}\n\n{table}"
+    create_markdown_artifact(key="retrain-decision", markdown=msg)
+    print(msg)
+    return {"decision": "promoted", "current": version, "previous": cur, "relabelled": relabelled}
