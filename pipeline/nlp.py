@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import shutil
 import sys
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
 
-import pipeline.targets  # noqa: F401  (registers policy_zh_t2s.v1 and policy_targets.v1)
+from pipeline.targets import Rules, get_recognizer  # registers the tokenizer and component
 from pipeline.provision import MISSING_HELP, ModelMissingError
 from pipeline.settings import get_settings
 
@@ -62,11 +63,23 @@ def build_pipeline(out_dir: Path | str | None = None) -> Path:
 
 @lru_cache(maxsize=1)
 def load_nlp() -> Language:
-    """The project pipeline, loaded once per process."""
+    """The project pipeline, loaded once per process.
+
+    Loads ``models/policy-nlp`` when it was built; if its saved rules differ from
+    ``pipeline/patterns`` (rules edited since the build) the current rules are used, with
+    a warning, so an old build never hides a rule change.
+    """
     built = default_out_dir()
-    if (built / "config.cfg").exists():
-        return spacy.load(built)
-    return assemble()
+    if not (built / "config.cfg").exists():
+        return assemble()
+    nlp = spacy.load(built)
+    rec = get_recognizer(nlp)
+    current = Rules.load()
+    if rec.rules != current:
+        warnings.warn(f"{built} was built with other rules than pipeline/patterns; using the "
+                      "current rules (rebuild with `python -m pipeline.nlp`)", stacklevel=2)
+        rec.set_rules(current)
+    return nlp
 
 
 def main(argv: list[str]) -> int:

@@ -23,7 +23,7 @@ OPENERS = {"《": "》", "“": "”", "‘": "’", "（": "）", "(": ")", "�
            "「": "」", "『": "』", "[": "]", "〈": "〉", "［": "］"}
 CLOSERS = {v: k for k, v in OPENERS.items()}
 # White space stripped from clause ends: ASCII, ideographic space, NBSP and friends.
-SPACE = " \t\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff\r\f\v"
+SPACE = " \t\u3000\u00a0\u2002\u2003\u2009\r\f\v"
 
 _CN = "一二三四五六七八九十百零〇"
 # (type, regex) in priority order; each regex matches the marker at the start of a
