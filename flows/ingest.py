@@ -13,26 +13,25 @@ from prefect.cache_policies import NONE
 from pipeline.ingest import Engine, InputError, Rows, commit, lock, plan, process_one
 from pipeline.read import Document
 
-_ENGINE: Engine | None = None
+_ENGINES: dict[str | None, Engine] = {}
 
 
-def engine() -> Engine:
+def engine(models_dir: str | None = None) -> Engine:
     """One Engine (spaCy pipeline, classifier) per process: Dask workers load it once."""
-    global _ENGINE
-    if _ENGINE is None:
-        _ENGINE = Engine()
-    return _ENGINE
+    if models_dir not in _ENGINES:
+        _ENGINES[models_dir] = Engine(models_dir=Path(models_dir) if models_dir else None)
+    return _ENGINES[models_dir]
 
 
 def reset_engine() -> None:
     """Forget the loaded Engine (after a model promotion) so the next task loads the new one."""
-    global _ENGINE
-    _ENGINE = None
+    _ENGINES.clear()
 
 
 @task(retries=2, retry_delay_seconds=2, cache_policy=NONE, task_run_name="process {doc.doc_id}")
-def process_document(doc: Document, model_version: str | None, now: datetime) -> Rows | InputError:
-    return process_one(engine(), doc, model_version, now)
+def process_document(doc: Document, model_version: str | None, now: datetime,
+                     models_dir: str | None = None) -> Rows | InputError:
+    return process_one(engine(models_dir), doc, model_version, now)
 
 
 def task_runner(workers: int = 0, dask_address: str | None = None) -> Any:
@@ -47,12 +46,15 @@ def task_runner(workers: int = 0, dask_address: str | None = None) -> Any:
 
 
 @flow(name="ingest", flow_run_name="ingest {out}", log_prints=True)
-def ingest_flow(sources: list[str], out: str) -> dict[str, Any]:
-    """Ingest files/folders into ``out``; records a run summary artifact."""
+def ingest_flow(sources: list[str], out: str, models_dir: str | None = None) -> dict[str, Any]:
+    """Ingest files/folders into ``out``; records a run summary artifact.
+
+    ``models_dir`` points at another classifier registry (default: the project's).
+    """
     out_dir = Path(out)
     with lock(out_dir):
-        p = plan([Path(s) for s in sources], out_dir, engine().model_version)
-        futures = process_document.map(p.todo, unmapped(p.model_version), unmapped(p.now))
+        p = plan([Path(s) for s in sources], out_dir, engine(models_dir).model_version)
+        futures = process_document.map(p.todo, unmapped(p.model_version), unmapped(p.now), unmapped(models_dir))
         results = [f.result() for f in futures]
         summary = commit(p, results)
     rows = [{"document": d, "status": "new", "reason": ""} for d in summary.new_ids]

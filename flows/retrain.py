@@ -91,7 +91,7 @@ def retrain_flow(
         from flows.ingest import ingest_flow, reset_engine
 
         reset_engine()
-        relabelled = ingest_flow(sources=relabel_sources, out=out)
+        relabelled = ingest_flow(sources=relabel_sources, out=out, models_dir=models)
     msg = f"promoted {version} over {cur}\n\n{table}"
     create_markdown_artifact(key="retrain-decision", markdown=msg)
     print(msg)

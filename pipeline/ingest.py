@@ -126,9 +126,10 @@ class Processed:
 class Engine:
     """What processing needs, loaded once per process: the spaCy pipeline and classifier."""
 
-    def __init__(self, use_classifier: bool = True, use_targets: bool = True):
+    def __init__(self, use_classifier: bool = True, use_targets: bool = True, models_dir: Path | None = None):
         self.use_classifier = use_classifier
         self.use_targets = use_targets
+        self.models_dir = models_dir  # classifier registry root; default: settings.models_dir
         self._nlp: Any = None
         self._classifier: Any = None
         self._classifier_loaded = False
@@ -148,7 +149,7 @@ class Engine:
             if self.use_classifier:
                 from pipeline.classify import load_current
 
-                self._classifier = load_current()
+                self._classifier = load_current(self.models_dir)
         return self._classifier
 
     @property

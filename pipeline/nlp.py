@@ -17,9 +17,9 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from pipeline.targets import Rules, get_recognizer  # registers the tokenizer and component
 from pipeline.provision import MISSING_HELP, ModelMissingError
 from pipeline.settings import get_settings
+from pipeline.targets import Rules, get_recognizer  # registers the tokenizer and component
 
 PIPELINE_NAME = "policy-nlp"
 TARGETS_PIPE = "policy_targets"

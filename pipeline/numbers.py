@@ -500,7 +500,7 @@ _UPPER_CLOSED = r"小于\s*或者?\s*等于|小于等于|不大于|不高于|不
 _NUM = rf"(?:{_SCI}|{_SLASH}|(?:负|-)?(?:{_DEC}[ \t]*又[ \t]*{_FRAC}|{_FRAC}|{_DEC})(?:[ \t]*[kK])?)"
 _RANGE_RX = re.compile(
     rf"(?P<between>(?:位于|介于|在)?\s*第?(?P<a>{_NUM})\s*(?:和|与|跟|到)\s*第?(?P<b>{_NUM})\s*之?间)"
-    rf"|(?P<span>(?P<c>{_NUM})\s*(?:到|至|~|～|-|–|—)\s*(?P<d>{_NUM}))"
+    rf"|(?P<span>(?P<c>{_NUM})%?\s*(?:到|至|~|～|-|–|—)+\s*(?P<d>{_NUM})%?)"
     rf"|(?P<bi>比\s*(?P<j>{_NUM})\s*(?P<dir>[大小低高]))"
     rf"|(?P<approx>(?P<g>(?:{_AR}|[{_D}{_U}])+?)[ \t]*[几多余][ \t]*(?P<h>[万亿]*)(?:[ \t]*[多余][ \t]*(?P<i>[万亿]+))?(?=[^{_D}{_U}]|$))"
     rf"|(?P<bound>(?P<op>{_LOWER_CLOSED}|{_UPPER_CLOSED}|{_LOWER_OPEN}|{_UPPER_OPEN}|等于)\s*(?P<e>{_NUM}|百分之{_DEC}))"

@@ -9,8 +9,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.annotations import AnnotationError, check_dir, document_groups, leave_one_group_out, load_dataset, load_records
 from flows.cli import app
+from pipeline.annotations import (
+    AnnotationError,
+    check_dir,
+    document_groups,
+    leave_one_group_out,
+    load_dataset,
+    load_records,
+)
 
 from .conftest import ANNOTATIONS, CORPUS, SEED_IDS
 

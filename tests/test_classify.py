@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from flows.cli import app
 from pipeline.classify import (
     ModelIntegrityError,
     current_version,
@@ -18,7 +19,6 @@ from pipeline.classify import (
     rule_baseline,
     train_and_register,
 )
-from flows.cli import app
 from pipeline.segment import segment
 
 from .conftest import ANNOTATIONS, ROOT

@@ -105,10 +105,10 @@ def _make_pdf(text: str) -> bytes:
     hexs = text.encode("utf-16-be").hex().upper()
     stream = f"BT /F1 12 Tf 50 700 Td <{hexs}> Tj ET".encode()
     tounicode = (
-        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /U def "
-        "1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfrange <0000> <FFFF> <0000> endbfrange "
-        "endcmap CMapName currentdict /CMap defineresource pop end end"
-    ).encode()
+        b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /U def "
+        b"1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfrange <0000> <FFFF> <0000> endbfrange "
+        b"endcmap CMapName currentdict /CMap defineresource pop end end"
+    )
     objs = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

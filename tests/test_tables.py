@@ -8,7 +8,18 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from pipeline.tables import CLAUSES, DOCUMENTS, ERRORS, TABLES, TARGETS, SchemaError, empty, read_table, to_arrow, write_table
+from pipeline.tables import (
+    CLAUSES,
+    DOCUMENTS,
+    ERRORS,
+    TABLES,
+    TARGETS,
+    SchemaError,
+    empty,
+    read_table,
+    to_arrow,
+    write_table,
+)
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
