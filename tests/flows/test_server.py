@@ -1,0 +1,137 @@
+"""Against a real Prefect server: a scheduled ingest deployment picks up a new document,
+and the Dask task runner gives the same tables as the default runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ..conftest import CORPUS, ROOT
+
+pytestmark = pytest.mark.server
+
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _stop(proc: subprocess.Popen, timeout: float = 30) -> None:  # type: ignore[type-arg]
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    port = _free_port()
+    home = tmp_path_factory.mktemp("prefect-server-home")
+    api = f"http://127.0.0.1:{port}/api"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": api,
+        "PREFECT_SERVER_UI_API_URL": api,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "storage"),
+    }
+    log = open(home / "server.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{api}/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            _stop(proc)
+            pytest.fail("prefect server did not start:\n" + (home / "server.log").read_text()[-3000:])
+        time.sleep(1)
+    try:
+        yield env
+    finally:
+        _stop(proc)
+        log.close()
+
+
+def test_scheduled_ingest_picks_up_a_new_document(server_env: dict[str, str], tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    shutil.copy(CORPUS / "shanghai-2017-consumer-goods-quality.txt", inbox / "first.txt")
+    env = {**server_env, "POLICY_INBOX": str(inbox), "POLICY_OUT": str(out),
+           "POLICY_INGEST_INTERVAL_MINUTES": "0.1"}
+    log = open(tmp_path / "serve.log", "w")  # noqa: SIM115
+    serve = subprocess.Popen([str(BIN / "policy-clauses"), "serve"], env=env, cwd=ROOT,
+                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_for_doc(out, "first", serve, tmp_path / "serve.log")
+        shutil.copy(CORPUS / "gansu-2015-quality-action-plan.txt", inbox / "second.txt")
+        _wait_for_doc(out, "second", serve, tmp_path / "serve.log")
+    finally:
+        _stop(serve)  # serve processes go down before the server, or they hang
+        log.close()
+    docs = pd.read_parquet(out / "documents.parquet")
+    assert sorted(docs.doc_id) == ["first", "second"]
+    clauses = pd.read_parquet(out / "clauses.parquet")
+    assert clauses.label.notna().all()
+
+
+def _wait_for_doc(out: Path, doc_id: str, proc: subprocess.Popen, log: Path, timeout: float = 240) -> None:  # type: ignore[type-arg]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        path = out / "documents.parquet"
+        if path.exists() and doc_id in set(pd.read_parquet(path).doc_id):
+            return
+        if proc.poll() is not None:
+            pytest.fail("serve exited:\n" + log.read_text()[-3000:])
+        time.sleep(2)
+    pytest.fail(f"no scheduled run ingested {doc_id!r} within {timeout}s:\n" + log.read_text()[-3000:])
+
+
+def test_dask_runner_gives_the_same_tables(server_env: dict[str, str], tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("gansu-2015-quality-action-plan", "shanghai-2017-consumer-goods-quality", "anhui-2022-rcep-opening"):
+        shutil.copy(CORPUS / f"{name}.txt", inbox / f"{name}.txt")
+    results = {}
+    for name, extra in (("default", []), ("dask", ["--workers", "2"])):
+        out = tmp_path / name
+        r = subprocess.run([str(BIN / "policy-clauses"), "ingest", str(inbox), "--out", str(out), "--json", *extra],
+                           env=server_env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr[-3000:]
+        assert json.loads(r.stdout.strip().splitlines()[-1])["new"] == 3
+        results[name] = out
+    for table in ("documents", "clauses", "targets", "errors"):
+        a = pd.read_parquet(results["default"] / f"{table}.parquet")
+        b = pd.read_parquet(results["dask"] / f"{table}.parquet")
+        volatile = ["ingested_at", "at", "source_path"]
+        a = a.drop(columns=volatile, errors="ignore").reset_index(drop=True)
+        b = b.drop(columns=volatile, errors="ignore").reset_index(drop=True)
+        assert len(a) or table in ("errors", "targets")
+        pd.testing.assert_frame_equal(a, b)
