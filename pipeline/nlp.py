@@ -72,7 +72,12 @@ def load_nlp() -> Language:
     built = default_out_dir()
     if not (built / "config.cfg").exists():
         return assemble()
-    nlp = spacy.load(built)
+    try:
+        nlp = spacy.load(built)
+    except Exception as exc:  # a build from older code: rebuild it, meanwhile assemble afresh
+        warnings.warn(f"cannot load {built} ({exc!r}); assembling the pipeline from "
+                      "pipeline/patterns (rebuild with `python -m pipeline.nlp`)", stacklevel=2)
+        return assemble()
     rec = get_recognizer(nlp)
     current = Rules.load()
     if rec.rules != current:

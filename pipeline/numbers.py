@@ -40,7 +40,8 @@ _U = "".join(SMALL_UNITS) + "".join(BIG_UNITS)
 # Characters that are numerals only next to other numerals (队伍, 拾取, 陆地, 肆意).
 AMBIGUOUS = set("伍拾陆肆佰仟幺")
 
-_AR = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+# Atomic groups keep long digit runs from backtracking exponentially.
+_AR = r"(?>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 _ATOM = rf"(?:{_AR}|[{_D}]|[{_U}](?![ \t]*分[ \t]*[点位]))"
 _INT = rf"(?:{_ATOM}(?:[ \t]*(?:{_ATOM}|[{APPROX}](?=[ \t]*[{_U}])))*(?:[ \t]*[多余](?![{_D}]))?)"
 _DEC = rf"(?:{_INT}(?:[ \t]*点[ \t]*[{_D}](?:[ \t]*[{_D}])*)?)"

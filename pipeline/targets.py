@@ -3,10 +3,12 @@
 ``policy_zh_t2s.v1`` is the zh tokenizer with pkuseg run on an OpenCC t2s copy of the
 text: tokens keep the original script (offsets and ``token.text`` index the input) and
 carry the simplified, full-width-folded form in ``token.norm_``, which every rule
-matches on. ``policy_targets_v1`` (spaCy forbids "." in factory names) finds quantities with ``Matcher`` patterns from
-``patterns/targets.jsonl`` and reads the fields with the word lists of
-``patterns/target_vocab.json``; it puts one span per target in ``doc.spans["targets"]``
-with the fields as ``span._.indicator`` … ``span._.per_year``.
+matches on. ``policy_targets_v1`` (spaCy forbids "." in factory names, so the version
+is ``_v1``) finds quantities with ``Matcher`` patterns from ``patterns/targets.jsonl``
+and reads the fields with the word lists of ``patterns/target_vocab.json``; it puts one
+span per target in ``doc.spans["targets"]`` with the fields as ``span._.indicator`` …
+``span._.per_year`` (and ``span._.year_offset`` for ``近5年内``). Both files are saved
+with the pipeline (``to_disk``), so a built model carries its rules.
 
 ``extract_document_targets`` runs the pipeline over the clauses of one document and
 resolves the year by addendum C1 (clause, heading chain, governing lead-in, title).
@@ -259,6 +261,7 @@ class TargetRecognizer:
         self.trailing_nominal = set(v["trailing_nominal"])
         self.subject_heads = tuple(v["subject_heads"])
         self.unit_denominators = set(v["unit_denominators"])
+        self.noun_like_verbs = {k: set(x) for k, x in v["noun_like_verbs"].items()}
         self.scope_words = set(v["scope_words"])
         self.compare_base_rx = re.compile(v["comparison_base_pattern"])
         self.enumeration_rx = re.compile(v["enumeration_pattern"])
@@ -365,7 +368,7 @@ class TargetRecognizer:
         unit_toks = toks[k:]
         number_text = "".join(p for p in num_parts if p != "了")
         if rule.startswith("doubling"):
-            number_text = number_text.replace("翻", "翻").replace("一翻", "一番")
+            number_text = number_text.replace("一翻", "一番")
             if number_text == "翻番":
                 number_text = "翻一番"
         approx = False
@@ -582,6 +585,8 @@ class TargetRecognizer:
                 hit = self._lead_verb(work)
                 if not hit:
                     break
+                if hit[0] not in self.kind_verbs and "".join(t.norm_ for t in work).endswith(self.rate_heads):
+                    break  # ``研发经费投入强度``: a rate's name, not a verb and its object
                 lead_verb = True
                 if hit[0] in self.kind_verbs and lead_kind is None:
                     lead_kind = self.kind_verbs[hit[0]]
@@ -825,6 +830,9 @@ class TargetRecognizer:
         hit = self._phrase_at_start(work, self.object_verbs)
         if hit and len(work) > hit[1] and work[hit[1]].norm_ in ("或", "和", "及", "与", "并"):
             return None
+        if hit and hit[0] in self.noun_like_verbs and (
+                len(work) <= hit[1] or work[hit[1]].norm_ not in self.noun_like_verbs[hit[0]]):
+            return None  # ``研发投入``: 研发 names the thing unless it takes an object (``研发新产品``)
         return hit
 
     def _strip_leading(self, work: list[Token], deadlines: list[tuple[int, int, int]]) -> list[Token]:
@@ -907,10 +915,6 @@ class TargetRecognizer:
         """The nearest deadline before the number in the clause."""
         before = [d for d in deadlines if d[0] <= char]
         return before[-1][2] if before else None
-
-
-def _strip_quotes(s: str, quotes: str) -> str:
-    return s.strip(quotes)
 
 
 # ---------------------------------------------------------------------------
@@ -1034,8 +1038,3 @@ def _heading_year(rec: TargetRecognizer, section: tuple[str, ...], cache: dict[s
         if cache[heading] is not None:
             return cache[heading]
     return None
-
-
-def number_value(text: str) -> float | None:
-    """Convenience re-export of the number normaliser for callers of this module."""
-    return parse_number(text)
