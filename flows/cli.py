@@ -6,10 +6,18 @@ Commands that need no orchestration (predict, evaluate, annotations, schema) imp
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import typer
+
+# This product runs where the network ends at the package registries: no Prefect telemetry
+# or analytics (without these, Prefect tries DNS look-ups and once locked a fresh database).
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+# A fresh temporary server can take ~25 s on a busy 2-core machine; the default is 20 s.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Chinese policy documents → clause tables.")
 annotations_app = typer.Typer(no_args_is_help=True, help="Gold annotations: check and import.")

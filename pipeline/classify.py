@@ -76,7 +76,9 @@ def clause_features(
     }
 
 
-def document_features(texts: list[str], sections: list[list[str]]) -> list[dict[str, Any]]:
+def document_features(
+    texts: list[str], sections: list[list[str]], target_counts: list[int] | None = None,
+) -> list[dict[str, Any]]:
     """Feature dicts for all clauses of one document, in order (neighbours and the parts
     of the document the clause follows: goals / tasks / safeguards headings)."""
     from pipeline.segment import heading_marker
@@ -92,11 +94,24 @@ def document_features(texts: list[str], sections: list[list[str]]) -> list[dict[
                 state = {"goal": False, "task": True, "safeguard": False}
             elif _GOAL_HEAD.search(t):
                 state = {"goal": True, "task": False, "safeguard": False}
-        out.append(clause_features(
+        f = clause_features(
             t, sec, i / max(1, n - 1),
             texts[i - 1] if i > 0 else "", texts[i + 1] if i + 1 < n else "", dict(state),
-        ))
+        )
+        f["n_targets"] = target_counts[i] if target_counts is not None else 0
+        out.append(f)
     return out
+
+
+def extractor_counts(clauses: list[Any], title: str | None, doc_year: int | None) -> list[int]:
+    """How many targets the rule extractor finds in each clause (a feature of the model)."""
+    from pipeline.nlp import load_nlp
+    from pipeline.targets import extract_document_targets
+
+    counts = [0] * len(clauses)
+    for t in extract_document_targets(load_nlp(), clauses, title, doc_year=doc_year):
+        counts[t["clause_seq"]] += 1
+    return counts
 
 
 class TextColumn(BaseEstimator, TransformerMixin):
@@ -112,6 +127,8 @@ class TextColumn(BaseEstimator, TransformerMixin):
     def transform(self, X: list[dict[str, Any]]) -> list[str]:
         if self.field == "section":
             return [normalise(" | ".join(x["section"][-self.last:])) for x in X]
+        if self.field == "part":
+            return [normalise(x["section"][0]) if x["section"] else "" for x in X]
         if self.field == "context":
             return [normalise(x["context"]) for x in X]
         return [normalise(x["text"]) for x in X]
@@ -133,6 +150,7 @@ def _dense(X: list[dict[str, Any]]) -> np.ndarray:
             float(bool(_TASK_HEAD.search(sec))),
             float(after.get("safeguard", False)), float(after.get("goal", False)), float(after.get("task", False)),
             han / max(1, len(t)), float(bool(_DEBRIS.search(t))), float(t.endswith(("。", "；", ";"))),
+            float(x.get("n_targets", 0) > 0), min(x.get("n_targets", 0), 5) / 5.0,
         ])
     return np.asarray(rows, dtype=float)
 
@@ -143,9 +161,14 @@ class FeatureSet:
     section: bool = True
     dense: bool = True
     context: bool = True
+    part: bool = True
 
 
-DEFAULT_PARAMS: dict[str, Any] = {"C": 8.0, "ngram_max": 3, "min_df": 2, "section_last": 2}
+# Chosen among 8 configurations (LogisticRegression C 2–32 with and without class weights,
+# LinearSVC C 0.3–3, char n-grams up to 3 or 4) by LODO macro-F1; see README "Results".
+DEFAULT_PARAMS: dict[str, Any] = {
+    "estimator": "svc", "C": 1.0, "class_weight": "balanced", "ngram_max": 3, "min_df": 2, "section_last": 2,
+}
 
 
 def build_pipeline(params: dict[str, Any] | None = None, features: FeatureSet = FeatureSet()) -> Pipeline:
@@ -163,6 +186,11 @@ def build_pipeline(params: dict[str, Any] | None = None, features: FeatureSet = 
             ("col", TextColumn("section", last=p["section_last"])),
             ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=p["min_df"], sublinear_tf=True)),
         ])))
+    if features.part:
+        parts.append(("part", Pipeline([
+            ("col", TextColumn("part")),
+            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=p["min_df"], sublinear_tf=True)),
+        ])))
     if features.context:
         parts.append(("context", Pipeline([
             ("col", TextColumn("context")),
@@ -172,26 +200,54 @@ def build_pipeline(params: dict[str, Any] | None = None, features: FeatureSet = 
         parts.append(("dense", FunctionTransformer(_dense)))
     return Pipeline([
         ("features", FeatureUnion(parts)),
-        ("clf", LogisticRegression(C=p["C"], class_weight="balanced", max_iter=3000)),
+        ("clf", _estimator(p)),
     ])
+
+
+def _estimator(p: dict[str, Any]) -> Any:
+    cw = p.get("class_weight", "balanced")
+    if p.get("estimator") == "svc":
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.svm import LinearSVC
+
+        return CalibratedClassifierCV(LinearSVC(C=p["C"], class_weight=cw), cv=3)
+    return LogisticRegression(C=p["C"], class_weight=cw, max_iter=3000)
 
 
 # --- data -------------------------------------------------------------------------------
 
 def dataset_inputs(ds: Any) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     """Feature dicts, labels and groups from the annotations Dataset."""
+    from pipeline.segment import Clause
+
     names = ds.features["label"].names
     doc_ids, texts, sections = list(ds["doc_id"]), list(ds["text"]), list(ds["section"])
+    starts, ends = list(ds["start"]), list(ds["end"])
+    meta = _manifest()
     X: list[dict[str, Any]] = [{}] * len(texts)
     for d in dict.fromkeys(doc_ids):
         idx = [i for i, x in enumerate(doc_ids) if x == d]  # document order (loader keeps it)
-        for i, f in zip(idx, document_features([texts[i] for i in idx], [sections[i] for i in idx]), strict=True):
+        clauses = [Clause(k, starts[i], ends[i], texts[i], tuple(sections[i]), None, False) for k, i in enumerate(idx)]
+        year = meta.get(d, {}).get("year", "")
+        counts = extractor_counts(clauses, meta.get(d, {}).get("title"), int(year) if year.isdigit() else None)
+        feats = document_features([texts[i] for i in idx], [sections[i] for i in idx], counts)
+        for i, f in zip(idx, feats, strict=True):
             X[i] = f
     y = [names[i] for i in ds["label"]]
     return X, y, list(ds["group"])
 
 
 # --- evaluation -------------------------------------------------------------------------
+
+def _manifest() -> dict[str, dict[str, str]]:
+    import csv
+
+    path = get_settings().corpus_dir / "manifest.csv"
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8", newline="") as f:
+        return {r["doc_id"]: r for r in csv.DictReader(f)}
+
 
 def rule_baseline(x: dict[str, Any]) -> str:
     """Keyword/section rules: the baseline a model must beat."""
@@ -280,6 +336,7 @@ ABLATIONS: dict[str, FeatureSet] = {
     "no section": FeatureSet(section=False),
     "no dense (position, heading, part and quantity cues)": FeatureSet(dense=False),
     "no neighbour context": FeatureSet(context=False),
+    "no top-level part heading": FeatureSet(part=False),
 }
 
 
@@ -343,8 +400,11 @@ def train_and_register(
     settings_doc = {
         "params": p, "features": ["char 1-3 grams of t2s text, digits/years masked",
                                   "char 1-2 grams of the last 2 headings", "position, position², heading flag, "
-                                  "quantity cue, quantity+comparator cue, length, no-section flag"],
-        "estimator": "LogisticRegression(class_weight='balanced')",
+                                  "quantity cue, quantity+comparator cue, length, no-section flag, part cues, "
+                                  "debris cues, rule-extractor target count",
+                                  "char 1-2 grams of the top-level part heading", "char 1-2 grams of the neighbours"],
+        "estimator": ("CalibratedClassifierCV(LinearSVC)" if p.get("estimator") == "svc"
+                      else "LogisticRegression") + f"(class_weight={p.get('class_weight')!r})",
         "training_data_sha256": data_hash, "n_clauses": len(y), "labels": list(LABELS),
         "sklearn": __import__("sklearn").__version__,
     }
@@ -424,8 +484,12 @@ class ClauseClassifier:
             out.append((str(classes[k]), float(row[k])))
         return out
 
-    def predict_clauses(self, clauses: list[Any], doc_title: str | None = None, doc_text: str | None = None) -> list[tuple[str, float]]:
-        X = document_features([c.text for c in clauses], [list(c.section) for c in clauses])
+    def predict_clauses(self, clauses: list[Any], target_counts: list[int] | None = None) -> list[tuple[str, float]]:
+        """Label the clauses of one document, in order; ``target_counts`` are the rule
+        extractor's counts per clause (computed here when not given)."""
+        if target_counts is None:
+            target_counts = extractor_counts(clauses, None, None) if clauses else []
+        X = document_features([c.text for c in clauses], [list(c.section) for c in clauses], target_counts)
         return self.predict_features(X)
 
 

@@ -160,18 +160,25 @@ class Engine:
     def process(self, doc: Document) -> Processed:
         seg = segment(doc.text)
         clauses = seg.clauses
-        labels = None
-        if self.classifier is not None and clauses:
-            labels = self.classifier.predict_clauses(clauses, doc_title=doc.title, doc_text=doc.text)
         targets: list[dict[str, Any]] = []
-        if self.use_targets and clauses:
+        if (self.use_targets or self.classifier is not None) and clauses:
             from pipeline.targets import extract_document_targets
 
-            targets = extract_document_targets(self.nlp, clauses, doc.title)
-            if labels is not None:
-                # A target is only reported where the clause states an objective.
-                keep = {c.seq for c, (lab, _) in zip(clauses, labels, strict=True) if lab == "target"}
-                targets = [t for t in targets if t["clause_seq"] in keep]
+            targets = extract_document_targets(
+                self.nlp, clauses, doc.title, doc_year=doc.published.year if doc.published else None
+            )
+        labels = None
+        if self.classifier is not None and clauses:
+            counts = [0] * len(clauses)
+            for t in targets:
+                counts[t["clause_seq"]] += 1
+            labels = self.classifier.predict_clauses(clauses, target_counts=counts)
+        if not self.use_targets:
+            targets = []
+        elif labels is not None:
+            # A target is only reported where the clause states an objective.
+            keep = {c.seq for c, (lab, _) in zip(clauses, labels, strict=True) if lab == "target"}
+            targets = [t for t in targets if t["clause_seq"] in keep]
         return Processed(doc, clauses, labels, targets)
 
 

@@ -16,9 +16,12 @@ def predict_text(text: str) -> dict[str, Any]:
     from pipeline.targets import extract_document_targets
 
     clauses = segment(text).clauses
-    clf = load_current()
-    labels = clf.predict_clauses(clauses) if clf is not None else [(None, None)] * len(clauses)
     targets = extract_document_targets(load_nlp(), clauses, None) if clauses else []
+    counts = [0] * len(clauses)
+    for t in targets:
+        counts[t["clause_seq"]] += 1
+    clf = load_current()
+    labels = clf.predict_clauses(clauses, target_counts=counts) if clf is not None else [(None, None)] * len(clauses)
     by_seq: dict[int, list[dict[str, Any]]] = {}
     for t in targets:
         by_seq.setdefault(t["clause_seq"], []).append({k: t[k] for k in TARGET_FIELDS})
