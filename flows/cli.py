@@ -198,6 +198,66 @@ def evaluate_targets(
 
 
 @app.command()
+def queue(
+    n: int = typer.Option(200, "--n", help="How many tasks."),
+    tables: Path = typer.Option(Path("data/out"), "--tables", help="Output folder of an ingest."),
+    out: Path = typer.Option(Path("labelstudio-tasks.json"), "--out", help="Where to write the tasks."),
+    random_share: float = typer.Option(0.1, "--random-share", help="Share of random clauses among the tasks."),
+) -> None:
+    """Write Label Studio tasks for the clauses the current model is least sure about."""
+    from pipeline.labelstudio import queue as make_queue
+    from pipeline.settings import get_settings
+
+    tasks = make_queue(tables, n=n, random_share=random_share, corpus_dir=get_settings().corpus_dir)
+    out.write_text(json.dumps(tasks, ensure_ascii=False, indent=1), encoding="utf-8")
+    docs = len({t["data"]["doc_id"] for t in tasks})
+    typer.echo(f"wrote {len(tasks)} tasks from {docs} documents to {out} "
+               "(labeling config: annotations/labelstudio/config.xml)")
+
+
+@annotations_app.command("import")
+def annotations_import(
+    export: Path = typer.Argument(..., help="A Label Studio JSON export."),
+    directory: Path = typer.Option(None, "--dir", help="Annotation folder (default: annotations/)."),
+) -> None:
+    """Merge a Label Studio export into annotations/ (validated; conflicts reported, not overwritten)."""
+    from pipeline.labelstudio import import_export
+    from pipeline.settings import get_settings
+
+    s = get_settings()
+    r = import_export(export, directory or s.annotations_dir, s.corpus_dir)
+    for c in r.conflicts:
+        typer.echo(f"conflict: {c}", err=True)
+    for e in r.errors:
+        typer.echo(f"error: {e}", err=True)
+    typer.echo(f"added {len(r.added)}, unchanged {len(r.unchanged)}, conflicts {len(r.conflicts)}, errors {len(r.errors)}")
+    if r.errors:
+        raise typer.Exit(1)
+
+
+@app.command("export-dataset")
+def export_dataset(
+    dest: Path = typer.Argument(..., help="Folder for the Hugging Face dataset (save_to_disk)."),
+    tables: Path = typer.Option(Path("data/out"), "--tables", help="Output folder of an ingest."),
+) -> None:
+    """Save the clause table as a Hugging Face dataset, for fine-tuning other models."""
+    from pipeline.labelstudio import export_dataset as run
+
+    typer.echo(f"saved {run(tables, dest)} clauses to {dest}")
+
+
+@app.command()
+def report(
+    out: Path = typer.Option(..., "--out", help="Folder for the HTML report."),
+    tables: Path = typer.Option(Path("data/out"), "--tables", help="Output folder of an ingest."),
+) -> None:
+    """Write a self-contained HTML report (charts, sortable targets table)."""
+    from pipeline.report import write_report
+
+    typer.echo(f"wrote {write_report(tables, out)}")
+
+
+@app.command()
 def train(
     make_current: bool = typer.Option(False, "--make-current", help="Also make it the current version."),
 ) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -207,11 +207,44 @@ def build_pipeline(params: dict[str, Any] | None = None, features: FeatureSet = 
 def _estimator(p: dict[str, Any]) -> Any:
     cw = p.get("class_weight", "balanced")
     if p.get("estimator") == "svc":
+        return CalibratedLinearSVC(C=p["C"], class_weight=cw)
+    return LogisticRegression(C=p["C"], class_weight=cw, max_iter=3000)
+
+
+class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
+    """LinearSVC with probabilities calibrated by (up to) 3-fold CV; with a class too small
+    to calibrate (fewer than 2 examples), a softmax of the decision function instead."""
+
+    def __init__(self, C: float = 1.0, class_weight: Any = "balanced"):
+        self.C = C
+        self.class_weight = class_weight
+
+    def fit(self, X: Any, y: Any) -> CalibratedLinearSVC:
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.svm import LinearSVC
 
-        return CalibratedClassifierCV(LinearSVC(C=p["C"], class_weight=cw), cv=3)
-    return LogisticRegression(C=p["C"], class_weight=cw, max_iter=3000)
+        smallest = min(Counter(y).values())
+        svc = LinearSVC(C=self.C, class_weight=self.class_weight)
+        if smallest >= 2:
+            self.model_ = CalibratedClassifierCV(svc, cv=min(3, smallest)).fit(X, y)
+        else:
+            self.model_ = svc.fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        if hasattr(self.model_, "predict_proba"):
+            return self.model_.predict_proba(X)
+        d = np.atleast_2d(self.model_.decision_function(X))
+        if d.shape[0] != X.shape[0]:
+            d = d.T
+        if d.shape[1] == 1:
+            d = np.hstack([-d, d])
+        e = np.exp(d - d.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 
 # --- data -------------------------------------------------------------------------------

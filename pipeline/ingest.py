@@ -25,7 +25,7 @@ from pipeline.segment import Clause, segment
 from pipeline.settings import get_settings
 from pipeline.tables import CLAUSES, DOCUMENTS, ERRORS, TARGETS, read_table, write_table
 
-PIPELINE_VERSION = "0.1.0"
+PIPELINE_VERSION = "0.2.0"
 
 
 @dataclass
@@ -190,7 +190,7 @@ def rows_for(p: Processed, model_version: str | None, now: datetime) -> tuple[di
     d = p.doc
     doc_row = {
         "doc_id": d.doc_id, "source_path": d.source_path, "text": d.text, "title": d.title,
-        "doc_number": d.doc_number, "issuer": d.issuer, "published": d.published,
+        "doc_number": d.doc_number, "issuer": d.issuer, "region": d.region, "published": d.published,
         "script": d.script, "encoding": d.encoding, "format": d.format,
         "content_sha256": d.content_sha256, "n_clauses": len(p.clauses),
         "pipeline_version": PIPELINE_VERSION, "model_version": model_version, "ingested_at": now,

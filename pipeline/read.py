@@ -43,6 +43,7 @@ class Document:
     issuer: str | None
     published: date | None
     script: str
+    region: str | None
     encoding: str
     format: str
 
@@ -265,7 +266,7 @@ def extract_metadata(text: str) -> dict[str, object]:
     lines = [ln for ln in lines if ln]
     title = None
     for ln in lines[:60]:
-        core = re.sub(r"^(?:\d+\.\s*)", "", ln)
+        core = re.sub(r"^(?:\d+\.\s*|title:\s*)", "", ln)
         if 6 <= len(core) <= 90 and TITLE_END.search(core) and not core.startswith(("经", "現將", "现将", "为", "為")):
             title = core
             break
@@ -296,7 +297,32 @@ def extract_metadata(text: str) -> dict[str, object]:
         "issuer": issuer,
         "published": published,
         "script": detect_script(text),
+        "region": find_region(issuer, title),
     }
+
+
+_REGION = re.compile(
+    r"^(?:中国)?((?:内蒙古|广西|西藏|宁夏|新疆|黑龙江|[\u4e00-\u9fff]{2,3}?)(?:自治区|特别行政区|省|市|州|盟))"
+)
+_MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
+
+
+def find_region(issuer: str | None, title: str | None) -> str | None:
+    """Province or city named at the start of the issuer (else the title): 甘肃省, 娄底市.
+
+    A bare ``本市`` / ``我省`` is not resolved; the region is then null.
+    """
+    for s in (issuer, title):
+        if not s:
+            continue
+        s = re.sub(r"^[《“\s]+", "", s)
+        m = _REGION.match(s)
+        if m and not m.group(1).startswith(("关于", "關於", "関于", "本", "我", "全")):
+            return m.group(1)
+        for city in _MUNICIPALITIES:
+            if s.startswith(city):
+                return city + "市"
+    return None
 
 
 def _find_date(text: str) -> date | None:

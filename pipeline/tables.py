@@ -57,6 +57,7 @@ DOCUMENTS = Table(
         Column("title", pa.string(), True, "Title found in the text.", "婁底市人民政府關于加快質量發展建設質量強市的實施意見"),
         Column("doc_number", pa.string(), True, "Issuing number (文号) found in the text.", "婁政發〔2017〕28號"),
         Column("issuer", pa.string(), True, "Issuing body found in the text.", "婁底市人民政府"),
+        Column("region", pa.string(), True, "Province or city at the head of the issuer or title (original script).", "婁底市"),
         Column("published", pa.date32(), True, "Publication or signing date found in the text.", "2017-10-17"),
         Column("script", pa.string(), False, "simplified / traditional / unknown (OpenCC t2s change rate).", "traditional"),
         Column("encoding", pa.string(), False, "Encoding or container the text was read from.", "utf-8"),

@@ -39,3 +39,14 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[n
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def seed_tables(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The five seed documents ingested with the full engine (labels and targets)."""
+    from pipeline.ingest import ingest
+
+    out = tmp_path_factory.mktemp("seed-tables")
+    summary = ingest([CORPUS / f"{d}.txt" for d in SEED_IDS], out)
+    assert summary.new == 5 and summary.failed == 0, summary.failures
+    return out

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from pipeline.segment import heading_marker, parse_agencies, segment
 
-from .strategies import policy_text
+from .strategies import document_text
 
 
 def texts(s: str) -> list[str]:
@@ -126,7 +126,7 @@ def test_bracketed_text_that_is_not_a_note_stays_in_the_clause() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(policy_text())
+@given(document_text())
 def test_offsets_always_reproduce_the_text(text: str) -> None:
     seg = segment(text)
     for c in seg.clauses:
@@ -136,7 +136,7 @@ def test_offsets_always_reproduce_the_text(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(policy_text())
+@given(document_text())
 def test_nothing_is_lost_or_duplicated(text: str) -> None:
     """Clauses + responsibility notes + white space reconstruct the document exactly."""
     seg = segment(text)

@@ -26,7 +26,7 @@ NOW = datetime(2026, 11, 22, tzinfo=UTC)
 FULL_ROWS = {
     "documents": [{
         "doc_id": "d1", "source_path": "in/d1.txt", "text": "一、主要目标", "title": "t", "doc_number": None,
-        "issuer": None, "published": date(2017, 7, 7), "script": "simplified", "encoding": "utf-8",
+        "issuer": None, "region": "甘肃省", "published": date(2017, 7, 7), "script": "simplified", "encoding": "utf-8",
         "format": "text", "content_sha256": "ab", "n_clauses": 1, "pipeline_version": "0.1.0",
         "model_version": None, "ingested_at": NOW,
     }],
