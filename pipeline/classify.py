@@ -14,7 +14,6 @@ A model file whose sha256 is not the recorded one is refused before it is unpick
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections import Counter
@@ -31,6 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from pipeline.provision import sha256_file
 from pipeline.settings import LABELS, get_settings
 
 REGISTRY_NAME = "clause-classifier"
@@ -396,14 +396,6 @@ def _write_registry(root: Path, reg: dict[str, Any]) -> None:
     tmp.replace(root / "registry.json")
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def train_and_register(
     annotations_dir: Path | None = None, corpus_dir: Path | None = None, models_dir: Path | None = None,
     params: dict[str, Any] | None = None, make_current: bool = False, metrics: dict[str, Any] | None = None,
@@ -427,7 +419,7 @@ def train_and_register(
     vdir = root / version
     vdir.mkdir(parents=True, exist_ok=False)
     joblib.dump(model, vdir / "model.joblib", compress=3)
-    digest = sha256_file(vdir / "model.joblib")
+    digest = sha256_file(vdir / "model.joblib")  # from pipeline.provision
     (vdir / "model.sha256").write_text(f"{digest}  model.joblib\n")
     (vdir / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     settings_doc = {

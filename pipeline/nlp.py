@@ -8,7 +8,6 @@ after ``import pipeline.targets``, which registers the factories).
 
 from __future__ import annotations
 
-import shutil
 import sys
 import warnings
 from functools import lru_cache
@@ -17,7 +16,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from pipeline.provision import MISSING_HELP, ModelMissingError
+from pipeline.provision import MISSING_HELP, ModelMissingError, save_pipeline
 from pipeline.settings import get_settings
 from pipeline.targets import Rules, get_recognizer  # registers the tokenizer and component
 
@@ -50,14 +49,7 @@ def assemble(tokenizer_dir: Path | None = None) -> Language:
 def build_pipeline(out_dir: Path | str | None = None) -> Path:
     """Assemble the pipeline and save it with ``nlp.to_disk``; returns the directory."""
     out = Path(out_dir) if out_dir else default_out_dir()
-    nlp = assemble()
-    tmp = out.with_name(out.name + ".tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    nlp.to_disk(tmp)
-    if out.exists():
-        shutil.rmtree(out)
-    tmp.rename(out)
+    save_pipeline(assemble(), out)
     return out
 
 

@@ -14,6 +14,7 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from pipeline.settings import get_settings
 
@@ -80,6 +81,11 @@ def build_tokenizer_pipeline(pkuseg_dir: Path, out: Path) -> None:
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "pkuseg"}}})
     nlp.tokenizer.initialize(pkuseg_model=str(pkuseg_dir))  # type: ignore[attr-defined]
+    save_pipeline(nlp, out)
+
+
+def save_pipeline(nlp: Any, out: Path) -> None:
+    """``nlp.to_disk`` into a sibling temp folder, then swap it in: no half-written model."""
     tmp = out.with_name(out.name + ".tmp")
     if tmp.exists():
         shutil.rmtree(tmp)
