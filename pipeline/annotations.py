@@ -292,8 +292,8 @@ def document_groups(doc_ids: list[str], texts: list[str], min_shared: int = 5, m
         for i in range(len(ds)):
             for j in range(i + 1, len(ds)):
                 shared[(ds[i], ds[j])] += 1
-    for (a, b), n in shared.items():
-        if n >= min_shared:
+    for (a, b), count in shared.items():
+        if count >= min_shared:
             parent[find(a)] = find(b)
     return [find(d) for d in doc_ids]
 

@@ -119,7 +119,7 @@ def import_export(export_path: Path, annotations_dir: Path, corpus_dir: Path) ->
         if label not in LABELS:
             report.errors.append(f"{where}: no valid label chosen ({label!r})")
             continue
-        doc_id = data.get("doc_id")
+        doc_id = str(data.get("doc_id") or "")
         try:
             text = document_text(corpus_dir, doc_id)
         except (OSError, ValueError, TypeError):

@@ -39,7 +39,7 @@ def assemble(tokenizer_dir: Path | None = None) -> Language:
         "zh",
         config={"nlp": {"tokenizer": {"@tokenizers": "policy_zh_t2s.v1", "segmenter": "pkuseg"}}},
     )
-    nlp.tokenizer.from_disk(tok_data)  # type: ignore[attr-defined]
+    nlp.tokenizer.from_disk(tok_data)  # type: ignore[union-attr]
     nlp.add_pipe("policy_targets_v1", name=TARGETS_PIPE)
     nlp.meta["name"] = PIPELINE_NAME.replace("-", "_")
     nlp.meta["description"] = "pkuseg tokenizer on a t2s copy + rule-based numeric targets (guide §3)"

@@ -80,7 +80,7 @@ def build_tokenizer_pipeline(pkuseg_dir: Path, out: Path) -> None:
     import spacy
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "pkuseg"}}})
-    nlp.tokenizer.initialize(pkuseg_model=str(pkuseg_dir))  # type: ignore[attr-defined]
+    nlp.tokenizer.initialize(pkuseg_model=str(pkuseg_dir))  # type: ignore[union-attr]
     save_pipeline(nlp, out)
 
 
