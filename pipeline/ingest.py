@@ -10,6 +10,7 @@ time holds the output folder's lock, and every table is replaced atomically, wit
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -133,24 +134,29 @@ class Engine:
         self._nlp: Any = None
         self._classifier: Any = None
         self._classifier_loaded = False
+        # Tasks on a thread runner start together: without the lock each would load its
+        # own copy of the pipeline (measured: 2.6 GiB instead of 1.2 GiB on 4 documents).
+        self._lock = threading.Lock()
 
     @property
     def nlp(self) -> Any:
-        if self._nlp is None:
-            from pipeline.nlp import load_nlp
+        with self._lock:
+            if self._nlp is None:
+                from pipeline.nlp import load_nlp
 
-            self._nlp = load_nlp()
-        return self._nlp
+                self._nlp = load_nlp()
+            return self._nlp
 
     @property
     def classifier(self) -> Any:
-        if not self._classifier_loaded:
-            self._classifier_loaded = True
-            if self.use_classifier:
-                from pipeline.classify import load_current
+        with self._lock:
+            if not self._classifier_loaded:
+                if self.use_classifier:
+                    from pipeline.classify import load_current
 
-                self._classifier = load_current(self.models_dir)
-        return self._classifier
+                    self._classifier = load_current(self.models_dir)
+                self._classifier_loaded = True
+            return self._classifier
 
     @property
     def model_version(self) -> str | None:

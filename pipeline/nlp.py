@@ -9,6 +9,7 @@ after ``import pipeline.targets``, which registers the factories).
 from __future__ import annotations
 
 import sys
+import threading
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -53,9 +54,19 @@ def build_pipeline(out_dir: Path | str | None = None) -> Path:
     return out
 
 
-@lru_cache(maxsize=1)
+_LOAD_LOCK = threading.Lock()
+
+
 def load_nlp() -> Language:
-    """The project pipeline, loaded once per process.
+    """The project pipeline, loaded once per process (thread-safe: tasks on a thread
+    runner that start together share one copy)."""
+    with _LOAD_LOCK:
+        return _load_nlp()
+
+
+@lru_cache(maxsize=1)
+def _load_nlp() -> Language:
+    """Load the pipeline.
 
     Loads ``models/policy-nlp`` when it was built; if its saved rules differ from
     ``pipeline/patterns`` (rules edited since the build) the current rules are used, with
