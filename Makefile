@@ -18,13 +18,21 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_HOME := $(CURDIR)/.prefect
 
-.PHONY: run test setup models lint schema bench clean
+.PHONY: run test setup models browser lint schema bench clean
 
 run: setup models
 	$(VENV)/bin/policy-clauses ingest corpus --out $(OUT)
 
-test: setup models
+test: setup models browser
 	$(VENV)/bin/pytest -q
+
+# Headless Chromium + driver + a CJK font for the report test (Debian packages; no-op when present).
+browser:
+	bash scripts/install-browser.sh
+
+# Throughput, memory and scaling figures → benchmarks/results.json and BENCHMARKS.md (not part of the tests).
+bench: setup models
+	$(PY) benchmarks/run.py
 
 setup: $(VENV)/.synced
 
