@@ -322,6 +322,10 @@ class TargetRecognizer:
             for i, k in todo:
                 tok = doc[i]
                 n = tok.norm_
+                # split() hashes NORM values without adding them to the StringStore:
+                # add them first, or reading norm_ later fails with E018.
+                doc.vocab.strings.add(n[:k])
+                doc.vocab.strings.add(n[k:])
                 retok.split(tok, [tok.text[:k], tok.text[k:]], heads=[(tok, 0), (tok, 0)],
                             attrs={"NORM": [n[:k], n[k:]]})
 

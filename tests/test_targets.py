@@ -238,3 +238,15 @@ def test_component_never_raises_on_policy_like_text(nlp, text):
         assert sp._.value is not None and sp._.indicator
         assert sp._.comparator in {">=", ">", "<=", "<", "~", "="}
         assert sp._.kind in {"level", "increase", "decrease"}
+
+
+def test_split_tokens_do_not_break_the_string_store() -> None:
+    """Regression: splitting ``一批`` into number + unit on a fresh vocabulary used to leave
+    the new NORM strings out of the StringStore (spaCy E018 when a rule read them)."""
+    from pipeline.nlp import assemble
+    from pipeline.segment import segment as seg
+    from pipeline.targets import extract_document_targets
+
+    nlp = assemble()
+    clauses = seg("形成一批品牌形象突出、質量水平一流的現代企業和產業集群;").clauses
+    assert extract_document_targets(nlp, clauses, None) == []
