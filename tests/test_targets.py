@@ -243,10 +243,12 @@ def test_component_never_raises_on_policy_like_text(nlp, text):
 def test_split_tokens_do_not_break_the_string_store() -> None:
     """Regression: splitting ``一批`` into number + unit on a fresh vocabulary used to leave
     the new NORM strings out of the StringStore (spaCy E018 when a rule read them)."""
-    from pipeline.nlp import assemble
+    import spacy
+
+    from pipeline.nlp import default_out_dir
     from pipeline.segment import segment as seg
     from pipeline.targets import extract_document_targets
 
-    nlp = assemble()
-    clauses = seg("形成一批品牌形象突出、質量水平一流的現代企業和產業集群;").clauses
+    nlp = spacy.load(default_out_dir())  # a fresh vocabulary, as a new process has
+    clauses = seg("形成一批品牌形象突出、質量水平一流、具有婁底特色的現代企業和產業集群,質量工作綜合實力進入全省二類地區領先行列;").clauses
     assert extract_document_targets(nlp, clauses, None) == []
