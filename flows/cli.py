@@ -159,6 +159,8 @@ def evaluate(
         typer.echo(format_classifier_report(result))
     out = {k: result[k] for k in ("macro_f1", "accuracy", "per_label", "baselines", "confusion", "per_document",
                                   "n_clauses", "n_documents", "n_groups")}
+    if "calibration" in result:
+        out["calibration"] = {k: result["calibration"][k] for k in ("ece", "mean_confidence", "accuracy")}
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False))
 
@@ -171,6 +173,10 @@ def format_classifier_report(r: dict) -> str:  # type: ignore[type-arg]
     for lab, v in r["per_label"].items():
         lines.append(f"{lab:10s} {v['precision']:9.3f} {v['recall']:7.3f} {v['f1']:6.3f} {v['support']:8d}")
     lines.append(f"macro-F1 {r['macro_f1']:.3f}  accuracy {r['accuracy']:.3f}")
+    if "calibration" in r:
+        c = r["calibration"]
+        lines.append(f"confidence: mean {c['mean_confidence']:.3f} vs accuracy {c['accuracy']:.3f}, "
+                     f"expected calibration error {c['ece']:.3f}")
     for name, b in r["baselines"].items():
         lines.append(f"baseline {name:9s} macro-F1 {b['macro_f1']:.3f}  accuracy {b['accuracy']:.3f}")
     labels = r["confusion"]["labels"]

@@ -133,3 +133,52 @@ def _fake_metrics() -> dict:  # type: ignore[type-arg]
     base = {"macro_f1": 0.0, "accuracy": 0.0, "per_label": per}
     return {"macro_f1": 0.0, "accuracy": 0.0, "per_label": per, "baselines": {"majority": base, "rules": base},
             "n_documents": 3, "n_groups": 3}
+
+
+def test_tempered_svc_label_is_its_most_probable_class() -> None:
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from pipeline.classify import TemperedLinearSVC
+
+    rng = np.random.default_rng(0)
+    centres = {"goal": (0, 0), "measure": (3, 0), "safeguard": (0, 3)}
+    X = np.vstack([rng.normal(c, 1.0, size=(40, 2)) for c in centres.values()])
+    y = np.repeat(list(centres), 40)
+    model = TemperedLinearSVC().fit(csr_matrix(X), y)
+    proba = model.predict_proba(csr_matrix(X))
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert list(model.predict(csr_matrix(X))) == list(model.classes_[proba.argmax(axis=1)])
+    assert model.temperature_ != 1.0  # fitted on out-of-fold decision values
+    # overlapping clusters: confidences must not all be ~1
+    assert proba.max(axis=1).min() < 0.9
+    # a class with a single example cannot be calibrated: the temperature stays 1
+    tiny = TemperedLinearSVC().fit(csr_matrix(np.vstack([X, [[9.0, 9.0]]])), np.append(y, "other"))
+    assert tiny.temperature_ == 1.0 and "other" in tiny.classes_
+
+
+def test_calibration_figures_by_hand() -> None:
+    from pipeline.classify import calibration
+
+    c = calibration(["a", "a", "b", "b"], ["a", "b", "b", "b"], [0.95, 0.95, 0.55, 0.55])
+    # bin 0.9–1.0: accuracy 0.5 vs confidence 0.95; bin 0.5–0.6: accuracy 1.0 vs 0.55
+    assert c["ece"] == pytest.approx(0.5 * 0.45 + 0.5 * 0.45)
+    assert [b["n"] for b in c["bins"]] == [2, 2]
+    assert c["accuracy"] == 0.75
+
+
+def test_safeguard_cues_follow_the_document_structure() -> None:
+    from pipeline.classify import _structure, document_features
+
+    texts = ["一、主要任务", "(一)加快质量诚信体系建设。", "推进标准化。", "二、加强协作",
+             "(一)加强组织领导。", "各地要把质量工作纳入考核。"]
+    sections = [[], ["一、主要任务"], ["一、主要任务", "(一)加快质量诚信体系建设。"], [],
+                ["二、加强协作"], ["二、加强协作", "(一)加强组织领导。"]]
+    feats = document_features(texts, sections)
+    assert [f["in_last_part"] for f in feats] == [False, False, False, False, True, True]
+    s = _structure(feats)
+    # last part; 组织领导 in its heading; 考核 in the text; that heading opened a safeguards run
+    assert s[5].tolist() == [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0]
+    assert s[2].tolist() == [0.0] * 7
+    review = document_features(["为提升质量,现提出如下意见。", "一、发展现状", "成绩显著。"], [[], [], ["一、发展现状"]])
+    assert _structure(review)[:, 5:].tolist() == [[0.0, 1.0], [0.0, 0.0], [1.0, 0.0]]

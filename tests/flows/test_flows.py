@@ -73,7 +73,8 @@ def _small_gold(tmp_path: Path, docs: tuple[str, ...]) -> Path:
 GOLD3 = ("gansu-2015-quality-action-plan", "shanghai-2017-consumer-goods-quality", "anhui-2022-rcep-opening")
 
 
-def test_retrain_keeps_the_current_model_when_the_candidate_is_worse(prefect_harness, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_retrain_keeps_the_current_model_when_the_candidate_is_worse(prefect_harness, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
     from flows.retrain import retrain_flow
     from pipeline.classify import current_version, train_and_register
 
@@ -86,6 +87,9 @@ def test_retrain_keeps_the_current_model_when_the_candidate_is_worse(prefect_har
     assert result["decision"] == "kept"
     assert current_version(models) == v0
     assert any("macro-F1" in r or "drops" in r for r in result["reasons"])
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "kept" in logged  # the run's prints reach its log ...
+    assert "LOAD_GLOBAL" not in logged  # ... but no disassembly from datasets' dill fingerprinting
 
 
 def test_retrain_promotes_a_better_candidate_and_relabels(prefect_harness, tmp_path: Path,  # type: ignore[no-untyped-def]
