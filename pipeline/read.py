@@ -17,6 +17,8 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.script import t2s
+
 SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm", ".shtml", ".docx", ".pdf"}
 
 
@@ -336,16 +338,9 @@ def _find_date(text: str) -> date | None:
     return None
 
 
-@lru_cache(maxsize=1)
-def _t2s():  # type: ignore[no-untyped-def]
-    from opencc import OpenCC
-
-    return OpenCC("t2s")
-
-
 def to_simplified(text: str) -> str:
-    """Traditional → simplified (OpenCC t2s); used for features and matching only."""
-    return _t2s().convert(text)
+    """Traditional → simplified (OpenCC t2s, ``pipeline.script``); for features and matching only."""
+    return t2s(text)
 
 
 def detect_script(text: str) -> str:

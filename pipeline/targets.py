@@ -20,7 +20,6 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans, registry
 
 from pipeline.numbers import clean, fold, parse_number, parse_quantity
+from pipeline.script import t2s_same_length
 
 RULES_DIR = Path(__file__).resolve().parent / "patterns"
 PATTERNS_FILE = "targets.jsonl"
@@ -64,26 +64,7 @@ def _bracket_depth(doc: Doc) -> list[int]:
 # ---------------------------------------------------------------------------
 # Script normalisation and the tokenizer.
 
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    """OpenCC t2s of ``text`` with the same length (per character where phrases change it)."""
-    if not text:
-        return text
-    conv = _t2s()
-    out = conv.convert(text)
-    if len(out) == len(text):
-        return out
-    chars = []
-    for ch in text:
-        c = conv.convert(ch)
-        chars.append(c if len(c) == 1 else ch)
-    return "".join(chars)
+to_simplified = t2s_same_length  # OpenCC t2s, same length (per character where phrases change it)
 
 
 def normalise(text: str) -> str:
