@@ -27,7 +27,7 @@ from spacy.lang.zh import ChineseTokenizer, Segmenter
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
-from spacy.util import filter_spans, registry
+from spacy.util import filter_spans, get_words_and_spaces, registry
 
 from pipeline.numbers import clean, fold, parse_number, parse_quantity
 from pipeline.script import t2s_same_length
@@ -79,12 +79,19 @@ class PolicyChineseTokenizer(ChineseTokenizer):
         norm = normalise(text)
         if len(norm) != len(text):  # pragma: no cover - normalise is length-preserving
             norm = text
-        base = super().__call__(norm)
-        words = [text[t.idx : t.idx + len(t.text)] for t in base]
-        spaces = [bool(t.whitespace_) for t in base]
+        if self.segmenter == Segmenter.pkuseg and self.pkuseg_seg is not None:
+            # What ChineseTokenizer does, without building a Doc of the normalised text.
+            norms, spaces = get_words_and_spaces(self.pkuseg_seg.cut(norm), norm)
+        else:
+            base = super().__call__(norm)
+            norms, spaces = [t.text for t in base], [bool(t.whitespace_) for t in base]
+        words, pos = [], 0
+        for w, sp in zip(norms, spaces, strict=True):
+            words.append(text[pos:pos + len(w)])
+            pos += len(w) + sp
         doc = Doc(self.vocab, words=words, spaces=spaces)
-        for tok, src in zip(doc, base, strict=True):
-            tok.norm_ = src.text
+        for tok, n in zip(doc, norms, strict=True):
+            tok.norm_ = n
         return doc
 
 
