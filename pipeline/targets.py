@@ -10,8 +10,9 @@ span per target in ``doc.spans["targets"]`` with the fields as ``span._.indicato
 ``span._.per_year`` (and ``span._.year_offset`` for ``近5年内``). Both files are saved
 with the pipeline (``to_disk``), so a built model carries its rules.
 
-``extract_document_targets`` runs the pipeline over the clauses of one document and
-resolves the year by addendum C1 (clause, heading chain, governing lead-in, title).
+``extract_document_targets`` runs the pipeline over the clauses of one document that
+hold a numeral (``NUMERAL_GATE``; no other clause can hold a target) and resolves the
+year by addendum C1 (clause, heading chain, governing lead-in, title).
 """
 
 from __future__ import annotations
@@ -968,6 +969,23 @@ def _is_lead_in(rec: TargetRecognizer, text: str, section: Sequence[str] = ()) -
     return None
 
 
+# A clause can only hold a target when its normalised text has a numeral, a percent sign
+# or 翻 (翻番): every QUANTITY pattern of patterns/targets.jsonl needs a ``num_like`` or
+# ``pct_like`` token (a numeral of _NUMERIC_TOKEN that parses as a quantity) or 翻. The
+# gate sees the raw text, so it also lists the characters that t2s or ``fold`` turn into
+# one of those (萬 → 万, 韆 → 千, 倆 → 两, ０ → 0 …); tests/test_targets.py checks that
+# against the dictionaries.
+GATE_NORMALISED = "0123456789一二三四五六七八九十百千万亿两零〇壹贰叁肆伍陆柒捌玖拾佰仟%翻"
+NUMERAL_GATE = re.compile(
+    r"[0-9０-９一二两兩倆三四五六七八九十百千韆万萬亿億零〇壹贰貳叁叄肆伍陆陸柒捌玖拾佰仟%％翻]"
+)
+
+
+def has_numeral(text: str) -> bool:
+    """Whether ``text`` passes NUMERAL_GATE (only then can it hold a target)."""
+    return NUMERAL_GATE.search(text) is not None
+
+
 def get_recognizer(nlp: Language) -> TargetRecognizer:
     """The target component of a pipeline."""
     for _, proc in nlp.pipeline:
@@ -991,10 +1009,13 @@ def extract_document_targets(nlp: Language, clauses: Sequence[Any], title: str |
     heading_cache: dict[str, int | None] = {}
     lead_ins: list[tuple[tuple[str, ...], int]] = []  # (section, year) seen so far
     out: list[dict] = []
-    docs = nlp.pipe([c.text for c in clauses], batch_size=64)
-    for clause, doc in zip(clauses, docs, strict=True):
+    # pkuseg and the target component only where a target can be: the other clauses
+    # have none (see NUMERAL_GATE), and their years come from the text alone.
+    gated = [has_numeral(c.text) for c in clauses]
+    docs = iter(nlp.pipe((c.text for c, g in zip(clauses, gated, strict=True) if g), batch_size=64))
+    for clause, g in zip(clauses, gated, strict=True):
         section = tuple(clause.section or ())
-        spans = doc.spans.get(rec.spans_key, [])
+        spans = next(docs).spans.get(rec.spans_key, []) if g else []
         if spans and not rec.is_past_section(section):
             inherited = _heading_year(rec, section, heading_cache)
             if inherited is None:
