@@ -1,16 +1,17 @@
 """Traditional → simplified Chinese: OpenCC's t2s, the same output, several times faster.
 
 ``t2s(text)`` returns exactly what ``opencc.OpenCC("t2s").convert(text)``
-(opencc-python-reimplemented) returns, with OpenCC's own dictionaries: the text is split
-at OpenCC's separators; in each piece the first dictionary of a group (phrases) replaces
+(opencc-python-reimplemented) returns, with OpenCC's own dictionaries. OpenCC splits the
+text at its separators; in each piece the first dictionary of a group (phrases) replaces
 its longest match (the leftmost among equally long ones), then the pieces left and right
 of it are converted the same way; what no phrase matched goes to the next dictionary of
-the group (characters); a multi-valued entry uses its first value. It is faster because
-a dictionary none of whose keys occurs in the text is skipped (most simplified text is
-returned at once), only positions holding a key's first character are tried, the matches are chosen in one
-sorted pass instead of a search per remainder, and the last single-character dictionary
-of a group is a ``str.translate``. ``tests/test_script.py`` compares it with
-OpenCC on the corpus and on random strings of dictionary keys.
+the group (characters); a multi-valued entry uses its first value. Here the same result
+comes faster: a dictionary none of whose keys occurs in the text is skipped (most
+simplified text is returned at once, after two C-speed scans), only positions where a
+key starts are tried, the matches are chosen in one sorted pass instead of a search per
+remainder, and the last single-character dictionary of a group is a ``str.translate``.
+``tests/test_script.py`` compares it with OpenCC on the corpus, on overlapping phrases
+and on random strings of dictionary keys.
 
 ``t2s_same_length(text)`` is the variant the tokenizer needs: the same length as the
 input (where a phrase changes the length, the text is converted character by character).
@@ -33,7 +34,6 @@ class _Dictionary:
     entries: dict[str, str]  # first value of each key
     head_len: dict[str, int]  # first character of a key → its longest key
     head_set: frozenset[str]  # the first characters of the keys
-    heads: re.Pattern[str]  # any first character of a key
     keys: re.Pattern[str]  # any key
     table: dict[int, str] | None  # a str.translate table when every key is one character
 
@@ -49,11 +49,10 @@ def _prepare(max_len: int, min_len: int, raw: dict[str, str]) -> _Dictionary:
     head_len: dict[str, int] = {}
     for k in entries:
         head_len[k[0]] = max(head_len.get(k[0], 0), len(k))
-    heads = re.compile("[" + "".join(re.escape(c) for c in head_len) + "]")
     single = max_len == min_len == 1 and all(entries.values())
     table = {ord(k): v for k, v in entries.items()} if single else None
     keys = re.compile("|".join(re.escape(k) for k in sorted(entries, key=len, reverse=True)))
-    return _Dictionary(max_len, min_len, entries, head_len, frozenset(head_len), heads, keys, table)
+    return _Dictionary(max_len, min_len, entries, head_len, frozenset(head_len), keys, table)
 
 
 class Converter:
@@ -67,19 +66,18 @@ class Converter:
             cc._init_dict()
             cc._dict_init_done = True
         self.conversion = conversion
-        self._split = cc.split_chars_re.split
         self._groups: list[list[_Dictionary]] = [
             [_prepare(mx, mn, d) for mx, mn, d in group] for group in cc._dict_chain_data
         ]
-        # OpenCC treats a match whose (first) value is empty as no match at all, which the
-        # method here does not reproduce: such dictionaries go to OpenCC itself.
+        # Two assumptions of the method here, true of OpenCC's dictionaries (checked, not
+        # trusted): no key holds one of OpenCC's separators, so no match crosses one and
+        # the text need not be split at them (matches in different pieces never overlap,
+        # so converting the whole text equals converting piece by piece); no (first) value
+        # is empty (OpenCC takes a match with an empty value as no match). A conversion
+        # whose dictionaries break one is left to OpenCC itself.
         self._fallback: Callable[[str], str] | None = None
-        if any(not v for g in self._groups for d in g for v in d.entries.values()):
+        if any(not v or cc.split_chars_re.search(k) for g in self._groups for d in g for k, v in d.entries.items()):
             self._fallback = cc.convert
-        # No key holds a separator (OpenCC's rule for its dictionaries): then a text where
-        # only a last, single-character dictionary applies can be translated whole.
-        self._keys_free_of_separators = not any(
-            cc.split_chars_re.search(k) for g in self._groups for d in g for k in d.entries)
 
     def __call__(self, text: str) -> str:
         if self._fallback is not None:
@@ -88,14 +86,8 @@ class Converter:
             # The first dictionary of the group with a key somewhere in the text; those
             # before it cannot match (none: the group leaves the text as it is).
             k = next((j for j, d in enumerate(group) if d.occurs_in(text)), None)
-            if k is None:
-                continue
-            d = group[k]
-            if d.table is not None and k + 1 == len(group) and self._keys_free_of_separators:
-                text = text.translate(d.table)
-                continue
-            parts = self._split(text)
-            text = "".join(p if i % 2 else self._piece(p, group, k) for i, p in enumerate(parts))
+            if k is not None:
+                text = self._piece(text, group, k)
         return text
 
     def _piece(self, s: str, group: list[_Dictionary], k: int = 0) -> str:
@@ -104,7 +96,7 @@ class Converter:
         return "".join(out)
 
     def _convert(self, s: str, group: list[_Dictionary], k: int, out: list[str]) -> None:
-        """Convert ``s`` (no separators in it) with dictionaries ``k``… of a group into ``out``.
+        """Convert ``s`` with dictionaries ``k``… of a group into ``out``.
 
         OpenCC replaces the longest match (leftmost among equals), then converts what is
         left and right of it the same way; what no key matched goes to the next
@@ -122,13 +114,15 @@ class Converter:
         if d.table is not None and k + 1 == len(group):
             out.append(s.translate(d.table))
             return
-        n = len(s)
+        n, pos = len(s), 0
         found = []
-        for m in d.heads.finditer(s):
+        search = d.keys.search
+        while (m := search(s, pos)) is not None:  # each position where some key starts
             i = m.start()
             for length in range(min(d.head_len[s[i]], d.max_len, n - i), d.min_len - 1, -1):
                 if s[i:i + length] in d.entries:
                     found.append((-length, i))
+            pos = i + 1
         if not found:
             self._convert(s, group, k + 1, out)
             return

@@ -109,9 +109,14 @@ def test_same_length_variant(cc: opencc.OpenCC) -> None:
             assert out == "".join(c if len(c := cc.convert(ch)) == 1 else ch for ch in text)
 
 
-def test_other_conversions_are_exact_too(cc: opencc.OpenCC) -> None:
-    s2t = opencc.OpenCC("s2t")
-    conv = Converter("s2t")
-    text = (CORPUS / "shanghai-2024-green-transition.txt").read_text(encoding="utf-8")
-    pieces = [text, *text.split("\n")[:200]]
-    assert [conv(x) for x in pieces] == [s2t.convert(x) for x in pieces]
+@pytest.mark.parametrize("conversion", ["tw2sp", "hk2s"])
+def test_other_conversions_are_exact_too(conversion: str) -> None:
+    """Chains of two groups, and a group of three dictionaries (phrases, then more phrases)."""
+    ref = opencc.OpenCC(conversion)
+    conv = Converter(conversion)
+    assert conv._fallback is None and len(conv._groups) == 2
+    pieces = []
+    for name in ("loudi-2017-quality-city", "gansu-2015-quality-action-plan", "shanghai-2024-green-transition"):
+        text = (CORPUS / f"{name}.txt").read_text(encoding="utf-8")
+        pieces += [text, *text.split("\n")]
+    assert [conv(x) for x in pieces] == [ref.convert(x) for x in pieces]
