@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -112,20 +113,27 @@ def create_policy_tokenizer(segmenter: str = "pkuseg"):
 _NUMERIC_TOKEN = re.compile(r"^[-+]?[0-9０-９.,，一二三四五六七八九十百千万亿两零〇壹贰叁肆伍陆柒捌玖拾佰仟点%％／/—~－-]+$|^百分之.+$")
 
 
+@lru_cache(maxsize=1 << 16)
+def _numeric_kind(n: str) -> tuple[bool, bool]:
+    """(num_like, pct_like) of a token's norm ``n``: a number that is not a percentage, a
+    percentage. Cached: the Matcher asks for every token at every pattern step, and the
+    same norms recur from clause to clause."""
+    num = pct = False
+    if n and _NUMERIC_TOKEN.match(n) and not (n[-1] in "%-—~" and not n.endswith("%")):
+        q = parse_quantity(n)
+        num = q is not None and q.unit != "%"
+    if n and (n.endswith("%") or n.startswith("百分之")):
+        q = parse_quantity(n)
+        pct = q is not None and q.unit == "%"
+    return num, pct
+
+
 def _num_like(token: Token) -> bool:
-    n = token.norm_
-    if not n or not _NUMERIC_TOKEN.match(n) or n[-1] in "%-—~" and not n.endswith("%"):
-        return False
-    q = parse_quantity(n)
-    return q is not None and q.unit != "%"
+    return _numeric_kind(token.norm_)[0]
 
 
 def _pct_like(token: Token) -> bool:
-    n = token.norm_
-    if not n or not (n.endswith("%") or n.startswith("百分之")):
-        return False
-    q = parse_quantity(n)
-    return q is not None and q.unit == "%"
+    return _numeric_kind(token.norm_)[1]
 
 
 for _name, _getter in (("num_like", _num_like), ("pct_like", _pct_like)):
