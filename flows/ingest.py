@@ -1,4 +1,13 @@
-"""The ingest flow: scan, skip what is unchanged, one task per document, atomic writes."""
+"""The ingest flow: scan, skip what is unchanged, documents batched into tasks, atomic writes.
+
+The documents to process go to tasks in batches of about ``batch_chars`` characters
+(``POLICY_BATCH_CHARS``, default 50,000), smaller when the run is small so that every
+parallel slot still gets about two tasks: each Prefect task costs a fraction of a second
+of orchestration, a batch amortises it over several documents. A document that fails
+fails alone: ``process_one`` turns its exception into an error row, and a batch whose
+task fails outright (after its retries, e.g. a worker that died) is run again one task
+per document, so only the document that breaks a task gets the error.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +18,7 @@ from typing import Any
 from prefect import flow, task, unmapped
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
+from prefect.context import FlowRunContext
 
 from pipeline.ingest import Engine, InputError, Rows, commit, lock, plan, process_one
 from pipeline.read import Document
@@ -28,34 +38,103 @@ def reset_engine() -> None:
     _ENGINES.clear()
 
 
-@task(retries=2, retry_delay_seconds=2, cache_policy=NONE, task_run_name="process {doc.doc_id}")
-def process_document(doc: Document, model_version: str | None, now: datetime,
-                     models_dir: str | None = None) -> Rows | InputError:
-    return process_one(engine(models_dir), doc, model_version, now)
+def registered_version(models_dir: str | None = None) -> str | None:
+    """The classifier version the run records: the registry's current one, which is what
+    the Engine loads (``pipeline.classify.current_version``). Read from registry.json
+    here so the flow process neither loads the model nor imports scikit-learn (~2.5 s)
+    when the tasks run elsewhere."""
+    import json
 
+    from pipeline.settings import get_settings
 
-def task_runner(workers: int = 0, dask_address: str | None = None) -> Any:
-    """A DaskTaskRunner for a local cluster of ``workers`` processes or an existing scheduler."""
-    if not workers and not dask_address:
+    root = Path(models_dir) if models_dir else get_settings().models_dir
+    path = root / "clause-classifier" / "registry.json"
+    if not path.exists():
         return None
-    from prefect_dask import DaskTaskRunner
+    return json.loads(path.read_text(encoding="utf-8")).get("current")
 
-    if dask_address:
-        return DaskTaskRunner(address=dask_address)
-    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True})
+
+def _label(docs: list[Document]) -> str:
+    return docs[0].doc_id + (f" (+{len(docs) - 1})" if len(docs) > 1 else "")
+
+
+@task(retries=2, retry_delay_seconds=2, cache_policy=NONE, task_run_name="process {label}")
+def process_batch(docs: list[Document], model_version: str | None, now: datetime,
+                  models_dir: str | None = None, label: str = "") -> list[Rows | InputError]:
+    """Segment, label and extract each document of the batch (an error row for one that fails)."""
+    eng = engine(models_dir)
+    return [process_one(eng, d, model_version, now) for d in docs]
+
+
+def batch_size(total_chars: int, parallelism: int, batch_chars: int) -> int:
+    """Characters per task: ``batch_chars``, or less so that each of ``parallelism`` slots
+    gets about two tasks (a run of a few documents still runs in parallel)."""
+    return max(1, min(batch_chars, total_chars // (2 * max(1, parallelism))))
+
+
+def make_batches(docs: list[Document], size: int) -> list[list[Document]]:
+    """Consecutive documents, grouped up to ``size`` characters (a longer one alone)."""
+    batches: list[list[Document]] = []
+    current: list[Document] = []
+    chars = 0
+    for d in docs:
+        if current and chars + len(d.text) > size:
+            batches.append(current)
+            current, chars = [], 0
+        current.append(d)
+        chars += len(d.text)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _parallelism() -> int:
+    """Tasks that can run at once: the Dask cluster's worker threads, else the CPU count."""
+    import os
+
+    ctx = FlowRunContext.get()
+    runner = ctx.task_runner if ctx else None
+    client = getattr(runner, "client", None) if type(runner).__name__ == "DaskTaskRunner" else None
+    if client is not None:
+        return max(1, sum(client.nthreads().values()))
+    return os.cpu_count() or 1
+
+
+def run_batches(batches: list[list[Document]], model_version: str | None, now: datetime,
+                models_dir: str | None) -> list[Rows | InputError]:
+    """Every document's Rows or InputError, in document order."""
+    futures = process_batch.map(batches, unmapped(model_version), unmapped(now), unmapped(models_dir),
+                                [_label(b) for b in batches])
+    results: list[Rows | InputError] = []
+    for batch, fut in zip(batches, futures, strict=True):
+        try:
+            results.extend(fut.result())
+        except Exception as e:  # noqa: BLE001 - the task failed after its retries
+            if len(batch) > 1:  # find the document that breaks it: one task each
+                results.extend(run_batches([[d] for d in batch], model_version, now, models_dir))
+            else:
+                results.append(InputError(batch[0].source_path, "process", f"{type(e).__name__}: {e}"))
+    return results
 
 
 @flow(name="ingest", flow_run_name="ingest {out}", log_prints=True)
-def ingest_flow(sources: list[str], out: str, models_dir: str | None = None) -> dict[str, Any]:
+def ingest_flow(sources: list[str], out: str, models_dir: str | None = None,
+                batch_chars: int | None = None) -> dict[str, Any]:
     """Ingest files/folders into ``out``; records a run summary artifact.
 
-    ``models_dir`` points at another classifier registry (default: the project's).
+    ``models_dir`` points at another classifier registry (default: the project's);
+    ``batch_chars`` overrides ``POLICY_BATCH_CHARS``.
     """
+    from flows.config import FlowSettings
+
     out_dir = Path(out)
     with lock(out_dir):
-        p = plan([Path(s) for s in sources], out_dir, engine(models_dir).model_version)
-        futures = process_document.map(p.todo, unmapped(p.model_version), unmapped(p.now), unmapped(models_dir))
-        results = [f.result() for f in futures]
+        p = plan([Path(s) for s in sources], out_dir, registered_version(models_dir))
+        results: list[Rows | InputError] = []
+        if p.todo:
+            size = batch_size(sum(len(d.text) for d in p.todo), _parallelism(),
+                              batch_chars or FlowSettings().batch_chars)
+            results = run_batches(make_batches(p.todo, size), p.model_version, p.now, models_dir)
         summary = commit(p, results)
     rows = [{"document": d, "status": "new", "reason": ""} for d in summary.new_ids]
     rows += [{"document": d, "status": "changed", "reason": ""} for d in summary.changed_ids]
@@ -68,6 +147,17 @@ def ingest_flow(sources: list[str], out: str, models_dir: str | None = None) -> 
     )
     print(summary.as_dict())
     return {**summary.as_dict(), "wrote": summary.wrote}
+
+
+def task_runner(workers: int = 0, dask_address: str | None = None) -> Any:
+    """A DaskTaskRunner for a local cluster of ``workers`` processes or an existing scheduler."""
+    if not workers and not dask_address:
+        return None
+    from prefect_dask import DaskTaskRunner
+
+    if dask_address:
+        return DaskTaskRunner(address=dask_address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True})
 
 
 def run_ingest(sources: list[str], out: str, workers: int = 0, dask_address: str | None = None) -> dict[str, Any]:

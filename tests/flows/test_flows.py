@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import shutil
 from pathlib import Path
 
@@ -60,6 +62,78 @@ def test_ingest_flow_is_incremental(prefect_harness, tmp_path: Path) -> None:  #
     third = ingest_flow(sources=[str(inbox)], out=str(out))
     assert third["failed"] == 1
     assert "docx" in pd.read_parquet(out / "errors.parquet").error.iloc[0]
+
+
+def test_batches_group_documents_by_size() -> None:
+    from flows.ingest import batch_size, make_batches
+    from pipeline.read import Document
+
+    def doc(name: str, n: int) -> Document:
+        return Document(name, name, "字" * n, "", None, None, None, None, "simplified", None, "utf-8", "text")
+
+    docs = [doc("a", 30_000), doc("b", 30_000), doc("c", 10_000), doc("d", 120_000), doc("e", 5_000)]
+    size = batch_size(sum(len(d.text) for d in docs), parallelism=2, batch_chars=50_000)
+    assert size == 48_750  # 195,000 characters / (2 × 2 slots) < 50,000
+    assert [[d.doc_id for d in b] for b in make_batches(docs, size)] == [["a"], ["b", "c"], ["d"], ["e"]]
+    assert [[d.doc_id for d in b] for b in make_batches(docs, 200_000)] == [["a", "b", "c", "d", "e"]]
+    # a small run still gets a task per document: 4 documents of 10,000 on 2 workers
+    small = [doc(x, 10_000) for x in "wxyz"]
+    assert len(make_batches(small, batch_size(40_000, 2, 50_000))) == 4
+    assert batch_size(10, 8, 50_000) == 1
+
+
+def test_registered_version_is_the_classifiers_current_version(tmp_path: Path) -> None:
+    from flows.ingest import registered_version
+    from pipeline.classify import current_version
+
+    assert registered_version() == current_version() is not None
+    models = tmp_path / "models"
+    assert registered_version(str(models)) is None
+    (models / "clause-classifier").mkdir(parents=True)
+    for version in ("v-one", "v-two", None):
+        reg = {"current": version, "versions": {"v-one": {}, "v-two": {}}}
+        (models / "clause-classifier" / "registry.json").write_text(json.dumps(reg), encoding="utf-8")
+        assert registered_version(str(models)) == current_version(models) == version
+
+
+def test_a_document_that_breaks_its_task_fails_alone(prefect_harness, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three documents in one task; one of them makes the task itself fail (not just its
+    processing): after the retries the batch is rerun one task per document."""
+    import flows.ingest as fi
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    names = ("gansu-2015-quality-action-plan", "shanghai-2017-consumer-goods-quality", "anhui-2022-rcep-opening")
+    for d in names:
+        shutil.copy(CORPUS / f"{d}.txt", inbox / f"{d}.txt")
+    calls: list[list[str]] = []
+    real_batch, real_process = fi.process_batch.fn, fi.process_one
+
+    @functools.wraps(real_batch)  # the same signature: map() binds parameters by it
+    def batch(docs, *a, **k):  # type: ignore[no-untyped-def]
+        calls.append([d.doc_id for d in docs])
+        return real_batch(docs, *a, **k)
+
+    def process_one(eng, doc, *a, **k):  # type: ignore[no-untyped-def]
+        if doc.doc_id == names[1]:
+            raise RuntimeError("worker lost")
+        return real_process(eng, doc, *a, **k)
+
+    monkeypatch.setattr(fi, "process_batch", fi.process_batch.with_options(retry_delay_seconds=0))
+    monkeypatch.setattr(fi.process_batch, "fn", batch)
+    monkeypatch.setattr(fi, "process_one", process_one)
+    monkeypatch.setattr(fi, "batch_size", lambda *a: 10**9)
+    out = tmp_path / "out"
+    result = fi.ingest_flow(sources=[str(inbox)], out=str(out))
+    assert (result["new"], result["failed"]) == (2, 1)
+    assert calls[:3] == [sorted(names)] * 3  # one batch (in path order), tried three times (retries=2)
+    # then one task per document: the breaking one tried three times, the others once
+    assert sorted(calls[3:]) == [[names[2]], [names[0]], [names[1]], [names[1]], [names[1]]]
+    assert set(pd.read_parquet(out / "documents.parquet").doc_id) == {names[0], names[2]}
+    errors = pd.read_parquet(out / "errors.parquet")
+    assert list(errors.stage) == ["process"] and "worker lost" in errors.error.iloc[0]
+    assert errors.source_path.iloc[0].endswith(f"{names[1]}.txt")
 
 
 def _small_gold(tmp_path: Path, docs: tuple[str, ...]) -> Path:
