@@ -20,7 +20,16 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.context import FlowRunContext
 
-from pipeline.ingest import Engine, InputError, Rows, commit, lock, plan, process_one
+from pipeline.ingest import (
+    Engine,
+    InputError,
+    Rows,
+    commit,
+    lock,
+    plan,
+    process_one,
+    registered_version,
+)
 from pipeline.read import Document
 
 _ENGINES: dict[str | None, Engine] = {}
@@ -36,22 +45,6 @@ def engine(models_dir: str | None = None) -> Engine:
 def reset_engine() -> None:
     """Forget the loaded Engine (after a model promotion) so the next task loads the new one."""
     _ENGINES.clear()
-
-
-def registered_version(models_dir: str | None = None) -> str | None:
-    """The classifier version the run records: the registry's current one, which is what
-    the Engine loads (``pipeline.classify.current_version``). Read from registry.json
-    here so the flow process neither loads the model nor imports scikit-learn (~2.5 s)
-    when the tasks run elsewhere."""
-    import json
-
-    from pipeline.settings import get_settings
-
-    root = Path(models_dir) if models_dir else get_settings().models_dir
-    path = root / "clause-classifier" / "registry.json"
-    if not path.exists():
-        return None
-    return json.loads(path.read_text(encoding="utf-8")).get("current")
 
 
 def _label(docs: list[Document]) -> str:
@@ -88,15 +81,20 @@ def make_batches(docs: list[Document], size: int) -> list[list[Document]]:
     return batches
 
 
+def _dask_runner() -> Any:
+    """The flow run's DaskTaskRunner, or None (the default thread runner)."""
+    ctx = FlowRunContext.get()
+    runner = ctx.task_runner if ctx else None
+    return runner if type(runner).__name__ == "DaskTaskRunner" else None
+
+
 def _parallelism() -> int:
     """Tasks that can run at once: the Dask cluster's worker threads, else the CPU count."""
     import os
 
-    ctx = FlowRunContext.get()
-    runner = ctx.task_runner if ctx else None
-    client = getattr(runner, "client", None) if type(runner).__name__ == "DaskTaskRunner" else None
-    if client is not None:
-        return max(1, sum(client.nthreads().values()))
+    runner = _dask_runner()
+    if runner is not None:
+        return max(1, sum(runner.client.nthreads().values()))
     return os.cpu_count() or 1
 
 
@@ -129,7 +127,8 @@ def ingest_flow(sources: list[str], out: str, models_dir: str | None = None,
 
     out_dir = Path(out)
     with lock(out_dir):
-        p = plan([Path(s) for s in sources], out_dir, registered_version(models_dir))
+        # The registry's current version: the flow process never loads the model itself.
+        p = plan([Path(s) for s in sources], out_dir, registered_version(Path(models_dir) if models_dir else None))
         results: list[Rows | InputError] = []
         if p.todo:
             size = batch_size(sum(len(d.text) for d in p.todo), _parallelism(),

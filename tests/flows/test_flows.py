@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import shutil
 from pathlib import Path
 
@@ -80,20 +79,6 @@ def test_batches_group_documents_by_size() -> None:
     small = [doc(x, 10_000) for x in "wxyz"]
     assert len(make_batches(small, batch_size(40_000, 2, 50_000))) == 4
     assert batch_size(10, 8, 50_000) == 1
-
-
-def test_registered_version_is_the_classifiers_current_version(tmp_path: Path) -> None:
-    from flows.ingest import registered_version
-    from pipeline.classify import current_version
-
-    assert registered_version() == current_version() is not None
-    models = tmp_path / "models"
-    assert registered_version(str(models)) is None
-    (models / "clause-classifier").mkdir(parents=True)
-    for version in ("v-one", "v-two", None):
-        reg = {"current": version, "versions": {"v-one": {}, "v-two": {}}}
-        (models / "clause-classifier" / "registry.json").write_text(json.dumps(reg), encoding="utf-8")
-        assert registered_version(str(models)) == current_version(models) == version
 
 
 def test_a_document_that_breaks_its_task_fails_alone(prefect_harness, tmp_path: Path,  # type: ignore[no-untyped-def]
