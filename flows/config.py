@@ -19,6 +19,6 @@ class FlowSettings(BaseSettings):
     retrain_cron: str = Field("0 2 * * *", description="Cron schedule of the nightly retraining check.")
     workers: int = Field(0, description="Local Dask worker processes for the ingest tasks; 0 = in-process threads.")
     dask_address: str | None = Field(None, description="Address of an existing Dask scheduler (tcp://host:8786).")
-    batch_chars: int = Field(50_000, gt=0, description=(
-        "Characters of text per ingest task: documents are batched up to this size (less in "
-        "small runs, so every worker gets about two tasks); a longer document is a task alone."))
+    batch_chars: int = Field(150_000, gt=0, description=(
+        "Characters of text per ingest task, about: documents go to near-equal batches, as many "
+        "as needed to stay near this size, rounded up to a multiple of the workers."))
