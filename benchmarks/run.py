@@ -20,12 +20,12 @@ fresh process so cold start and peak memory are per process:
   server, and against a server started here); ``--workers 1`` and ``--workers 2`` (Dask);
   two ``--no-prefect`` processes on the two halves of the corpus; an incremental rerun
   with nothing new; a one-document run for the cold start;
-- the exact changes proposed in BENCHMARKS.md, monkeypatched into a real ``--no-prefect``
-  run (output tables compared with the unpatched run), and the default thread task runner
-  on 4 documents (peak memory: one pipeline per process or one per task?);
+- the default thread task runner on 4 documents (peak memory: one pipeline per process
+  or one per task?);
 - ``--experiments`` (separately, on the 14 bundled documents; kept in results.json by later
-  runs): batching, a single-pass tokenizer, pkuseg only on clauses with a numeral (same
-  targets? same gold scores?), OpenCC t2s repetition, parquet commit cost, a cProfile.
+  runs): batching, the numeral gate against no gate and a digit-only gate (same targets?
+  same gold scores?), t2s calls and the exact fast t2s against OpenCC, parquet commit
+  cost, a cProfile.
 
 Throughput is always *corpus characters* (sum of document lengths) and *clauses* (of
 ``segment()``) per wall-clock second; CPU seconds are recorded too because other work on
@@ -64,12 +64,8 @@ MARKDOWN = ROOT / "BENCHMARKS.md"
 SAMPLE = "到2020年，工业产品质量监督抽查合格率达到90%以上。"
 BUDGET_S = 14 * 60  # the whole run must stay under 15 minutes on the 2-core machine
 TARGET_RATIO, TARGET_MEM_MIB, TARGET_SPEEDUP = 0.8, 2048, 1.6
-# A clause can only yield a target when it holds a numeral, a percent sign or 翻 (翻番):
-# every QUANTITY pattern of pipeline/patterns/targets.jsonl needs a num_like / pct_like
-# token or 翻. Traditional and financial forms are included (the gate sees raw text).
-NUMERAL_GATE = re.compile(
-    r"[0-9０-９一二两兩三四五六七八九十百千万萬亿億零〇壹贰貳叁參肆伍陆陸柒捌玖拾佰仟%％翻]"
-)
+# A narrower gate than the product's NUMERAL_GATE (pipeline/targets.py), for the gate
+# experiment: it misses targets written in Chinese numerals.
 DIGIT_GATE = re.compile(r"[0-9０-９]")
 
 
@@ -523,7 +519,7 @@ class Clock:
 
 
 STAGE_NAMES = {
-    "read": "read/decode (read_document)", "segment": "segment (segment)",
+    "read": "read/decode/metadata (read_text, make_document)", "segment": "segment (segment)",
     "targets": "extract targets (extract_document_targets: nlp.pipe + years)",
     "classify": "classify (predict_clauses)", "rows": "rows (rows_for)",
     "write": "write parquet (commit)", "plan": "plan: scan, compare (excl. read)",
@@ -535,29 +531,30 @@ STAGE_NAMES = {
 def instrument(clock: Clock) -> dict[str, int]:
     """Wrap the library's stage functions (module attributes) with the clock; returns the
     live counts of documents, characters and clauses seen."""
-    import opencc
     import spacy_pkuseg
 
     import pipeline.classify as classify
     import pipeline.ingest as ingest
     import pipeline.nlp as nlp_mod
+    import pipeline.script as script
     import pipeline.targets as targets
 
     counts = {"documents": 0, "chars": 0, "clauses": 0}
-    read, seg = ingest.read_document, ingest.segment
+    read, seg = ingest.read_text, ingest.segment
 
     def counting_read(*a, **k):  # type: ignore[no-untyped-def]
-        d = read(*a, **k)
+        r = read(*a, **k)
         counts["documents"] += 1
-        counts["chars"] += len(d.text)
-        return d
+        counts["chars"] += len(r[0])
+        return r
 
     def counting_segment(text):  # type: ignore[no-untyped-def]
         out = seg(text)
         counts["clauses"] += len(out.clauses)
         return out
 
-    ingest.read_document = clock.stage("read", counting_read)
+    ingest.read_text = clock.stage("read", counting_read)
+    ingest.make_document = clock.stage("read", ingest.make_document)
     ingest.segment = clock.stage("segment", counting_segment)
     ingest.rows_for = clock.stage("rows", ingest.rows_for)
     ingest.commit = clock.stage("write", ingest.commit)
@@ -580,7 +577,7 @@ def instrument(clock: Clock) -> dict[str, int]:
     classify.load_current = clock.stage("load_classifier", classify.load_current)
     spacy_pkuseg.pkuseg.cut = clock.sub("pkuseg", spacy_pkuseg.pkuseg.cut)
     targets.PolicyChineseTokenizer.__call__ = clock.sub("tokenizer", targets.PolicyChineseTokenizer.__call__)
-    opencc.OpenCC.convert = clock.sub("t2s", opencc.OpenCC.convert)
+    script.Converter.__call__ = clock.sub("t2s", script.Converter.__call__)
     return counts
 
 
@@ -602,191 +599,16 @@ def stage_report(clock: Clock, chars: int, clauses: int, docs: int) -> dict[str,
             "stages": stages, "substeps": subs}
 
 
-# --- the exact changes tried (monkeypatches; pipeline/ is not edited) --------------------------
-
-class GatedNLP:
-    """The pipeline, but ``pipe`` runs it only on texts matching ``gate``; others get an
-    empty Doc (no target spans), which ``extract_document_targets`` treats as no target."""
-
-    def __init__(self, nlp: Any, gate: re.Pattern[str]):
-        self._nlp, self._gate = nlp, gate
-
-    def __getattr__(self, k: str) -> Any:
-        return getattr(self._nlp, k)
-
-    def __call__(self, text: str) -> Any:
-        return next(iter(self.pipe([text])))
-
-    def pipe(self, texts, batch_size: int = 64, **kw):  # type: ignore[no-untyped-def]
-        from spacy.tokens import Doc
-
-        texts = list(texts)
-        idx = [i for i, t in enumerate(texts) if self._gate.search(t)]
-        done = dict(zip(idx, self._nlp.pipe([texts[i] for i in idx], batch_size=batch_size, **kw), strict=True))
-        for i, t in enumerate(texts):
-            if i in done:
-                yield done[i]
-            else:
-                d = Doc(self._nlp.vocab, words=[t] if t else [], spaces=[False] if t else [])
-                d.spans["targets"] = []
-                yield d
-
-
-def single_pass_tokenizer_class():  # type: ignore[no-untyped-def]
-    """PolicyChineseTokenizer building one Doc instead of two (same tokens, same norms)."""
-    from spacy.tokens import Doc
-    from spacy.util import get_words_and_spaces
-
-    from pipeline.targets import PolicyChineseTokenizer, normalise
-
-    class SinglePassTokenizer(PolicyChineseTokenizer):
-        def __call__(self, text: str) -> Doc:
-            norm = normalise(text)
-            if len(norm) != len(text):
-                norm = text
-            words, spaces = get_words_and_spaces(self.pkuseg_seg.cut(norm), norm)
-            orig, pos = [], 0
-            for w, sp in zip(words, spaces, strict=True):
-                orig.append(text[pos:pos + len(w)])
-                pos += len(w) + sp
-            doc = Doc(self.vocab, words=orig, spaces=spaces)
-            for tok, n in zip(doc, words, strict=True):
-                tok.norm_ = n
-            return doc
-
-    return SinglePassTokenizer
-
-
-def use_single_pass(nlp: Any) -> None:
-    nlp.tokenizer.__class__ = single_pass_tokenizer_class()
-
-
-def fast_t2s(cc: Any):  # type: ignore[no-untyped-def]
-    """An exact, faster equivalent of ``cc.convert`` (opencc-python-reimplemented).
-
-    Same algorithm: the text is split at OpenCC's separators; in each piece the first
-    dictionary of a group (phrases) replaces the longest match, leftmost among equals, then
-    the pieces left and right of it recursively; what no phrase matched goes to the next
-    dictionary (characters: a str.translate); a multi-valued entry uses its first value.
-    Faster because only positions holding a phrase's first character are tried.
-    """
-    if not cc._dict_init_done:
-        cc._init_dict()
-        cc._dict_init_done = True
-    groups = []
-    for grp in cc._dict_chain_data:
-        prepared = []
-        for mx, mn, d in grp:
-            d = {k: v.split(" ")[0] for k, v in d.items()}
-            heads: dict[str, int] = {}
-            for k in d:
-                heads[k[0]] = max(heads.get(k[0], 0), len(k))
-            rx = re.compile("[" + "".join(re.escape(c) for c in heads) + "]")
-            table = {ord(k): v for k, v in d.items()} if mx == mn == 1 and all(d.values()) else None
-            prepared.append((mx, mn, d, heads, rx, table))
-        groups.append(prepared)
-    split = cc.split_chars_re.split
-
-    def piece(s: str, pg: list[Any], k: int) -> str:
-        if not s or k == len(pg):
-            return s
-        mx, mn, d, heads, rx, table = pg[k]
-        if table is not None and k + 1 == len(pg):
-            return s.translate(table)
-        n, best_len, best_i = len(s), 0, -1
-        for m in rx.finditer(s):
-            i = m.start()
-            for length in range(min(heads[s[i]], mx, n - i), max(mn, best_len + 1) - 1, -1):
-                if s[i:i + length] in d:
-                    best_len, best_i = length, i
-                    break
-        if best_i < 0 or not d[s[best_i:best_i + best_len]]:
-            return piece(s, pg, k + 1)
-        left, right = s[:best_i], s[best_i + best_len:]
-        return (piece(left, pg, k) if left else "") + d[s[best_i:best_i + best_len]] + \
-            (piece(right, pg, k) if right else "")
-
-    def convert(string: str) -> str:
-        for pg in groups:
-            parts = split(string)
-            string = "".join(p if i % 2 else piece(p, pg, 0) for i, p in enumerate(parts))
-        return string
-
-    return convert
-
-
-def use_fast_t2s() -> None:
-    """Patch ``opencc.OpenCC.convert`` with ``fast_t2s`` (one converter per instance)."""
-    import opencc
-
-    def convert(self, string):  # type: ignore[no-untyped-def]
-        f = self.__dict__.get("_bench_fast")
-        if f is None:
-            f = self.__dict__["_bench_fast"] = fast_t2s(self)
-        return f(string)
-
-    opencc.OpenCC.convert = convert
-
-
-def memoise_t2s(maxsize: int = 4096) -> None:
-    """OpenCC's convert is a pure function called ~7x per character of a document."""
-    from functools import lru_cache
-
-    import opencc
-
-    orig = opencc.OpenCC.convert
-
-    @lru_cache(maxsize=maxsize)
-    def conv(self, s):  # type: ignore[no-untyped-def]
-        return orig(self, s)
-
-    opencc.OpenCC.convert = lambda self, s: conv(self, s)
-
-
-def lock_load_nlp() -> None:
-    """``load_nlp`` behind a lock: concurrent first calls (Prefect's thread runner) load once."""
-    import pipeline.nlp as nlp_mod
-
-    orig = nlp_mod.load_nlp
-    lock = threading.Lock()
-
-    def load_nlp():  # type: ignore[no-untyped-def]
-        with lock:
-            return orig()
-
-    nlp_mod.load_nlp = load_nlp
-
-
-def optimise_engine() -> None:
-    """Engine.nlp → single-pass tokenizer, and pkuseg + targets only on clauses with a numeral."""
-    import pipeline.ingest as ingest
-
-    orig = ingest.Engine.nlp.fget
-
-    def nlp(self):  # type: ignore[no-untyped-def]
-        if getattr(self, "_bench_nlp", None) is None:
-            base = orig(self)
-            use_single_pass(base)
-            self._bench_nlp = GatedNLP(base, NUMERAL_GATE)
-        return self._bench_nlp
-
-    ingest.Engine.nlp = property(nlp)
-
+# --- the stage clock in a real CLI process ------------------------------------------------------
 
 def hook() -> None:
-    """Called from the sitecustomize.py the benchmark puts on PYTHONPATH: applies the
-    patches named in BENCH_HOOK to a real ``policy-clauses`` process and, with ``stages``,
-    writes the stage times to BENCH_REPORT at exit."""
+    """Called from the sitecustomize.py the benchmark puts on PYTHONPATH: with ``stages`` in
+    BENCH_HOOK, times the stages of a real ``policy-clauses`` process and writes them to
+    BENCH_REPORT at exit. (No memo of any kind is added: the benchmark corpus repeats each
+    document 7 times, so a cache would hit across copies and flatter the figures.)"""
     import atexit
 
     modes = set(os.environ.get("BENCH_HOOK", "").split(","))
-    if "optimise" in modes:
-        # No t2s memo here: the benchmark corpus repeats each document 7 times, so a cache
-        # would hit across copies and flatter the figure (it is measured in --experiments).
-        use_fast_t2s()
-        optimise_engine()
-    if "lock" in modes:
-        lock_load_nlp()
     if "stages" in modes:
         clock = Clock()
         counts = instrument(clock)
@@ -795,7 +617,6 @@ def hook() -> None:
         def dump() -> None:
             rep = stage_report(clock, counts["chars"], counts["clauses"], counts["documents"])
             rep["cold_start_to_first_document_s"] = round(clock.first_result - t_launch, 2) if clock.first_result else None
-            rep["patches"] = sorted(modes - {"stages"})
             Path(os.environ["BENCH_REPORT"]).write_text(json.dumps(rep, ensure_ascii=False, indent=1))
 
         atexit.register(dump)
@@ -889,27 +710,10 @@ def child_experiments(base_files: list[Path], tmp: Path) -> dict[str, Any]:
         batching[name] = {"wall_s": round(w, 2), "cpu_s": round(c, 2), "chars_per_s": rate(base_chars, w)}
     res["batching"] = batching
 
-    # 3. tokenizer: two Docs per clause (current) vs one
-    tok = nlp.tokenizer
-    orig_cls = tok.__class__
-    wa = wb = ca = cb = 1e9
-    for _ in range(3):  # alternate, best of three: the machine is shared
-        tok.__class__ = orig_cls
-        docs_a, w, c = timed(lambda: [tok(t) for t in clauses])
-        wa, ca = min(wa, w), min(ca, c)
-        use_single_pass(nlp)
-        docs_b, w, c = timed(lambda: [tok(t) for t in clauses])
-        wb, cb = min(wb, w), min(cb, c)
-    tok.__class__ = orig_cls
-    same = all([(t.text, t.norm_, t.whitespace_) for t in a] == [(t.text, t.norm_, t.whitespace_) for t in b]
-               for a, b in zip(docs_a, docs_b, strict=True))
-    res["single_pass_tokenizer"] = {"current_wall_s": round(wa, 2), "single_pass_wall_s": round(wb, 2),
-                                    "current_cpu_s": round(ca, 2), "single_pass_cpu_s": round(cb, 2),
-                                    "saving": round(1 - wb / wa, 3), "identical_tokens_and_norms": same}
-    del docs_a, docs_b
-    print("[bench] experiments: batching, tokenizer done", flush=True)
+    print("[bench] experiments: batching done", flush=True)
 
-    # 4. pkuseg only where a numeral is: same targets on the corpus? same gold scores?
+    # 3. the numeral gate (product: pkuseg and the target component only on clauses with a
+    # numeral, % or 翻) against no gate and a digit-only gate: same targets? same gold scores?
     docs = []
     for f in base_files:
         d = read_document(f)
@@ -917,54 +721,52 @@ def child_experiments(base_files: list[Path], tmp: Path) -> dict[str, Any]:
     all_cl = [x for _, cl in docs for x in cl]
     gate_res: dict[str, Any] = {}
     ref = None
-    for name, gate in (("every clause (current)", None), ("clauses with a numeral, % or 翻", NUMERAL_GATE),
-                       ("clauses with an ASCII/full-width digit", DIGIT_GATE)):
-        model = nlp if gate is None else GatedNLP(nlp, gate)
-        outs, w, c = timed(lambda m=model: [targets_mod.extract_document_targets(
-            m, cl, d.title, doc_year=d.published.year if d.published else None) for d, cl in docs])
-        sel = [x for x in all_cl if gate is None or gate.search(x.text)]
-        score = evaluate_targets(None, nlp=model)["overall"]
+    product_gate = targets_mod.has_numeral
+    for name, gate in (("clauses with a numeral, % or 翻 (product)", product_gate),
+                       ("every clause (no gate)", lambda t: True),
+                       ("clauses with an ASCII/full-width digit", lambda t: DIGIT_GATE.search(t) is not None)):
+        targets_mod.has_numeral = gate
+        try:
+            outs, w, c = timed(lambda: [targets_mod.extract_document_targets(
+                nlp, cl, d.title, doc_year=d.published.year if d.published else None) for d, cl in docs])
+            score = evaluate_targets(None, nlp=nlp)["overall"]
+        finally:
+            targets_mod.has_numeral = product_gate
+        sel = [x for x in all_cl if gate(x.text)]
         if ref is None:
             ref = (outs, score)
         gate_res[name] = {
             "extract_wall_s": round(w, 2), "extract_cpu_s": round(c, 2), "extract_chars_per_s": rate(base_chars, w),
             "clause_share": round(len(sel) / len(all_cl), 3),
             "char_share": round(sum(len(x.text) for x in sel) / sum(len(x.text) for x in all_cl), 3),
-            "same_targets_as_current": outs == ref[0],
+            "same_targets_as_product": outs == ref[0],
             "targets": sum(len(o) for o in outs),
             "gold_value_unit_f1": score["value_unit"]["f1"], "gold_full_record_f1": score["full_record"]["f1"],
-            "gold_indicator_exact": score["indicator_exact"], "same_gold_scores_as_current": score == ref[1]}
+            "gold_indicator_exact": score["indicator_exact"], "same_gold_scores_as_product": score == ref[1]}
     res["numeral_gate"] = gate_res
     print("[bench] experiments: gate done", flush=True)
 
-    # 5. t2s: how often OpenCC runs over the same text, and a memo's effect
+    # 4. t2s: how often the ingest converts the same text; the exact fast t2s against OpenCC
     import opencc
 
+    import pipeline.script as script
+
     seen: Counter[str] = Counter()
-    conv = opencc.OpenCC.convert
+    conv = script.Converter.__call__
 
     def counting(self, s):  # type: ignore[no-untyped-def]
         seen[s] += 1
         return conv(self, s)
 
-    opencc.OpenCC.convert = counting
+    script.Converter.__call__ = counting  # type: ignore[method-assign]
     eng = ingest.Engine()
     eng.nlp  # noqa: B018 - loaded before timing
     run_docs = [read_document(f) for f in base_files]
-    _, w_plain, _ = timed(lambda: [eng.process(d) for d in run_docs])
-    opencc.OpenCC.convert = conv
-    missed: Counter[str] = Counter()
-
-    def miss_counting(self, s):  # type: ignore[no-untyped-def]
-        missed["chars"] += len(s)
-        return conv(self, s)
-
-    opencc.OpenCC.convert = miss_counting
-    memoise_t2s()  # wraps the miss counter: only cache misses reach it
-    _, w_memo, _ = timed(lambda: [eng.process(d) for d in run_docs])
-    opencc.OpenCC.convert = conv
+    try:
+        _, w_plain, _ = timed(lambda: [eng.process(d) for d in run_docs])
+    finally:
+        script.Converter.__call__ = conv  # type: ignore[method-assign]
     cc = opencc.OpenCC("t2s")
-    fast = fast_t2s(cc)
     texts = [d.text for d in run_docs] + list(seen)
     for p in sorted((ROOT / "annotations").glob("*.jsonl")):
         for line in p.read_text(encoding="utf-8").splitlines():
@@ -974,21 +776,22 @@ def child_experiments(base_files: list[Path], tmp: Path) -> dict[str, Any]:
     import random
 
     rnd = random.Random(1)
+    cc.convert("")  # loads the dictionaries
     keys = [k for grp in cc._dict_chain_data for _, _, dd in grp for k in dd]
     texts += ["".join(rnd.choice(keys) for _ in range(rnd.randint(1, 12))) for _ in range(3000)]
-    ref, w_ref, _ = timed(lambda: [conv(cc, x) for x in texts])
-    got, w_fast, _ = timed(lambda: [fast(x) for x in texts])
+    script.t2s("")  # builds the converter
+    ref, w_ref, _ = timed(lambda: [cc.convert(x) for x in texts])
+    got, w_fast, _ = timed(lambda: [script.t2s(x) for x in texts])
     res["fast_t2s"] = {"texts_checked": len(texts), "mismatches": sum(a != b for a, b in zip(ref, got, strict=True)),
                        "chars": sum(map(len, texts)), "opencc_s": round(w_ref, 2), "fast_s": round(w_fast, 2),
                        "speedup": round(w_ref / w_fast, 1)}
     res["t2s"] = {"calls": sum(seen.values()), "distinct_texts": len(seen),
                   "chars_converted": sum(len(k) * v for k, v in seen.items()),
                   "distinct_chars": sum(len(k) for k in seen), "corpus_chars": base_chars,
-                  "chars_converted_with_lru_4096": missed["chars"],
-                  "process_wall_s": round(w_plain, 2), "process_wall_s_with_memo": round(w_memo, 2)}
+                  "process_wall_s": round(w_plain, 2)}
     print("[bench] experiments: t2s done", flush=True)
 
-    # 6. parquet: one new document into an existing output; a run with nothing new
+    # 5. parquet: one new document into an existing output; a run with nothing new
     work = tmp / "exp-parquet-out"
     shutil.copytree(prof_out, work)
     one = tmp / "exp-one"
@@ -1126,19 +929,6 @@ def main(argv: list[str] | None = None) -> int:
         runs["cli_no_prefect_one_doc"] = cli_run("cli_no_prefect_one_doc", one_doc, out / "one-np",
                                                  ["--no-prefect"], env, tmp, one_chars, None)
         save()
-        def run_optimised() -> None:
-            """The exact changes, applied by monkeypatching inside a real CLI run."""
-            if "cli_no_prefect_optimised" in runs or not fits("cli_no_prefect_optimised", e2e * 0.9):
-                return
-            rep = tmp / "stages-optimised.json"
-            r = cli_run("cli_no_prefect_optimised", halves, out / "optimised", ["--no-prefect"],
-                        hook_env(env, tmp, "stages,optimise", rep), tmp, chars, clauses)
-            r["stages"] = json.loads(rep.read_text()) if rep.exists() else None
-            r["tables_equal_to_current"] = tables_equal(out / "no-prefect", out / "optimised")
-            runs["cli_no_prefect_optimised"] = r
-            res["skipped"].pop("cli_no_prefect_optimised", None)
-            save()
-
         # the Prefect flow with its temporary server, on one document: the orchestration overhead
         runs["cli_prefect_ephemeral_one_doc"] = cli_run("cli_prefect_ephemeral_one_doc", one_doc, out / "one-eph",
                                                         [], env, tmp, one_chars, None)
@@ -1156,7 +946,6 @@ def main(argv: list[str] | None = None) -> int:
                     if fits(name, e2e * factor + 20):
                         runs[name] = cli_run(name, halves, out / name, extra, senv, tmp, chars, clauses)
                         save()
-                run_optimised()
                 # The default task runner (threads) on a 4-document sample only: every task
                 # thread loads its own copy of the models (see BENCHMARKS.md), so the whole
                 # corpus would need ~1 GiB per document at once.
@@ -1171,7 +960,6 @@ def main(argv: list[str] | None = None) -> int:
                         save()
             finally:
                 res["prefect_server"]["memory"] = server.stop()
-        run_optimised()
         # an alternative 2-process measurement: two --no-prefect processes on the halves
         if fits("two_processes_halves", e2e * 0.9):
             print("[bench] two_processes_halves ...", flush=True)
@@ -1226,21 +1014,14 @@ def verdicts(res: dict[str, Any]) -> dict[str, Any]:
     pk = r.get("pkuseg", {}).get("wall_s")
     np_ = r.get("cli_no_prefect", {})
     st = r.get("stages", {})
-    opt = r.get("cli_no_prefect_optimised", {})
     out: dict[str, Any] = {}
     if pk and np_.get("wall_s"):
         out["ratio_e2e"] = round(pk / np_["wall_s"], 3)
     pkc = r.get("pkuseg", {}).get("cpu_s")
     if pkc and np_.get("cpu_s"):
         out["ratio_e2e_cpu"] = round(pkc / np_["cpu_s"], 3)
-    if pkc and opt.get("cpu_s"):
-        out["ratio_e2e_cpu_optimised"] = round(pkc / opt["cpu_s"], 3)
     if pk and st.get("processing_wall_s"):
         out["ratio_steady"] = round(pk / st["processing_wall_s"], 3)
-    if pk and opt.get("wall_s"):
-        out["ratio_e2e_optimised"] = round(pk / opt["wall_s"], 3)
-    if pk and (opt.get("stages") or {}).get("processing_wall_s"):
-        out["ratio_steady_optimised"] = round(pk / opt["stages"]["processing_wall_s"], 3)
     workers = [m for k in ("cli_prefect_workers1", "cli_prefect_workers2") for m in _roles(r.get(k, {})).get("worker", [])]
     out["peak_worker_mib"] = max(workers) if workers else None
     out["peak_no_prefect_mib"] = (_roles(np_).get("main") or [None])[0]
@@ -1299,13 +1080,11 @@ def render_markdown(res: dict[str, Any]) -> str:  # noqa: C901 - one report, top
     if ratio is not None and proc:
         others = ", ".join(f"{k} {s['wall_s']:.0f} s" for k, s in stages.items()
                            if s.get("share_of_processing") and k != "targets" and s["wall_s"] >= 1)
-        why = (f"the pipeline runs pkuseg on every clause itself ({pk_in:.0f} s of {proc:.0f} s of processing), "
-               f"then the rest of target extraction ({max(0.0, stages.get('targets', {}).get('wall_s', 0) - pk_in):.0f} s), "
-               f"{others}; plus {loads:.0f} s of model loading and the interpreter start. While pkuseg sees all "
-               f"the text the ratio cannot exceed ~{pk_in / proc:.2f}×. Without start-up: {_f(v.get('ratio_steady'), 2)}×. "
-               f"With the exact changes below: {_f(v.get('ratio_e2e_optimised'), 2)}× end-to-end "
-               f"({_f(v.get('ratio_e2e_cpu_optimised'), 2)}× by CPU time), "
-               f"{_f(v.get('ratio_steady_optimised'), 2)}× without start-up.")
+        why = (f"pkuseg runs inside the pipeline on the clauses holding a numeral, % or 翻 only "
+               f"({pk_in:.0f} s of {proc:.0f} s of processing), then the rest of target extraction "
+               f"({max(0.0, stages.get('targets', {}).get('wall_s', 0) - pk_in):.0f} s), "
+               f"{others}; plus {loads:.0f} s of model loading and the interpreter start. "
+               f"Without start-up: {_f(v.get('ratio_steady'), 2)}×.")
     row("end-to-end `ingest --no-prefect` / raw pkuseg, one core (≥ 0.8×)",
         f"{_f(ratio, 2)}× ({_f(r.get('cli_no_prefect', {}).get('chars_per_s'))} vs {_f(pk.get('chars_per_s'))} chars/s; "
         f"by CPU time {_f(v.get('ratio_e2e_cpu'), 2)}×)",
@@ -1328,7 +1107,8 @@ def render_markdown(res: dict[str, Any]) -> str:  # noqa: C901 - one report, top
     t1, t2 = (r.get(k, {}).get("timeline") or {} for k in ("cli_prefect_workers1", "cli_prefect_workers2"))
     per_task = None
     if t1.get("task_phase_s") and st.get("processing_wall_s") and c.get("documents"):
-        per_task = (t1["task_phase_s"] / max(t1["tasks"] - 1, 1)) - st["processing_wall_s"] / c["documents"]
+        # tasks are batches of documents: compare with the in-process time of an average batch
+        per_task = (t1["task_phase_s"] / max(t1["tasks"] - 1, 1)) - st["processing_wall_s"] / t1["tasks"]
     la = [r.get(k, {}).get("loadavg_before") for k in ("cli_prefect_workers1", "cli_prefect_workers2")]
     row("2 workers vs 1 (≥ 1.6×)",
         f"{_f(sd, 2)}× (`--workers 2` vs `--workers 1`, Dask); {_f(s2, 2)}× (two `--no-prefect` processes "
@@ -1339,8 +1119,8 @@ def render_markdown(res: dict[str, Any]) -> str:  # noqa: C901 - one report, top
          f"the serial part does not: launch to first finished task {_f(t1.get('first_task_done_s'), 0)} s / "
          f"{_f(t2.get('first_task_done_s'), 0)} s (interpreter and flow start, Dask cluster, each worker importing "
          "and loading the models; two loads at once share the 2 cores), then commit and shutdown. "
-         "Per task, Prefect adds "
-         f"~{_f(per_task, 2)} s over the in-process time per document. On 2 cores the flow process, scheduler "
+         "Per task (a batch of documents), Prefect and Dask add "
+         f"~{_f(per_task, 2)} s over the in-process time of its documents. On 2 cores the flow process, scheduler "
          f"and Prefect server compete with the workers; load average before the runs {la}.") if t1 and t2 else
         "see the timeline in results.json")
 
@@ -1379,7 +1159,6 @@ def render_markdown(res: dict[str, Any]) -> str:  # noqa: C901 - one report, top
                  f"{_f(h['clauses_per_s'])} | – | {' / '.join(_f(p['memory']['max_process_mib']) for p in h['processes'])} |")
     trow("Prefect flow, default thread runner, 4 documents", r.get("cli_prefect_threads_sample4"),
          r.get("cli_prefect_server_one_doc", {}).get("wall_s"))
-    trow("`--no-prefect` with the exact changes (patched)", r.get("cli_no_prefect_optimised"), "–")
     L += ["", f"Cold start = launch to first result: for the CLI rows a whole run on one document "
           f"({_f(c.get('one_doc_chars'))} characters; for the thread-runner row, against the server); for the "
           "in-process rows, launch to the first processed sample or document; for the Dask rows, launch "
@@ -1410,41 +1189,20 @@ def render_markdown(res: dict[str, Any]) -> str:  # noqa: C901 - one report, top
         L += ["", "Inside the stages (inclusive wall time, `step@stage`):", ""]
         for k, s in list(subs.items())[:10]:
             L.append(f"- `{k}`: {s['wall_s']:.2f} s in {s['calls']:,} calls")
-    opt = r.get("cli_no_prefect_optimised")
-    if opt and opt.get("stages"):
-        ost = opt["stages"]
-        L += ["", "## The exact changes, measured (monkeypatched; `pipeline/` unchanged)", "",
-              "Run as a real `policy-clauses ingest --no-prefect` with (1) pkuseg and the target component only "
-              "on clauses holding a numeral, `%` or `翻` (every QUANTITY pattern needs one), (2) a tokenizer "
-              "that builds one Doc instead of two, (3) an exact, faster OpenCC t2s (`fast_t2s` in "
-              "benchmarks/run.py: same output, checked in `--experiments`):", "",
-              f"- whole run {opt['wall_s']} s vs {r['cli_no_prefect']['wall_s']} s; processing "
-              f"{ost.get('processing_wall_s')} s vs {proc} s; ratio to pkuseg {_f(v.get('ratio_e2e_optimised'), 2)}× "
-              f"end-to-end, {_f(v.get('ratio_steady_optimised'), 2)}× without start-up;",
-              f"- output tables identical to the current code's (ingested_at, source_path aside): "
-              f"{opt.get('tables_equal_to_current')};",
-              "- stages: " + ", ".join(f"{k} {s['wall_s']:.1f} s" for k, s in ost.get("stages", {}).items()
-                                       if s["wall_s"] >= 0.5) + "."]
     ex = res.get("experiments", {})
     if ex and "error" not in ex:
         L += ["", f"## Experiments ({ex.get('corpus')}; `--experiments`, {ex.get('date')})", ""]
         if ex.get("batching"):
             L.append("- Batching: " + "; ".join(f"{k}: {_f(x['chars_per_s'])} chars/s" for k, x in ex["batching"].items())
                      + ". `nlp.pipe` batches nothing here: the tokenizer and the rule component work text by text.")
-        t = ex.get("single_pass_tokenizer")
-        if t:
-            L.append(f"- Tokenizer building one Doc instead of two: {t['current_wall_s']} s → {t['single_pass_wall_s']} s "
-                     f"(best of 3 each, {-t['saving']:+.0%}); identical tokens and norms: {t['identical_tokens_and_norms']}.")
         t2 = ex.get("t2s")
         if t2:
-            L.append(f"- OpenCC t2s: {t2['calls']:,} calls convert {t2['chars_converted']:,} characters for a "
-                     f"{t2['corpus_chars']:,}-character corpus ({t2['chars_converted'] / t2['corpus_chars']:.1f}× the text); "
-                     f"a per-process LRU cache (4,096 texts) would still convert "
-                     f"{t2.get('chars_converted_with_lru_4096', 0):,} ({t2.get('chars_converted_with_lru_4096', 0) / t2['chars_converted']:.0%}); "
-                     f"wall {t2['process_wall_s']} s → {t2['process_wall_s_with_memo']} s (one run each, noisy).")
+            L.append(f"- t2s (`pipeline/script.py`): {t2['calls']:,} calls convert {t2['chars_converted']:,} characters "
+                     f"for a {t2['corpus_chars']:,}-character corpus ({t2['chars_converted'] / t2['corpus_chars']:.1f}× "
+                     f"the text); processing the 14 documents took {t2['process_wall_s']} s.")
         ft = ex.get("fast_t2s")
         if ft:
-            L.append(f"- Exact faster t2s (`fast_t2s`): {ft['mismatches']} mismatches with OpenCC on {ft['texts_checked']:,} "
+            L.append(f"- Exact fast t2s (`pipeline.script.t2s`): {ft['mismatches']} mismatches with OpenCC on {ft['texts_checked']:,} "
                      f"texts (the corpus, every text the ingest converts, the gold annotations, 3,000 random strings of "
                      f"dictionary keys); {ft['opencc_s']} s → {ft['fast_s']} s ({ft['speedup']}× faster).")
         pq_ = ex.get("parquet")
@@ -1454,11 +1212,11 @@ def render_markdown(res: dict[str, Any]) -> str:  # noqa: C901 - one report, top
                      f"commit {o['commit_s']} s (each table read, filtered, rewritten, fsynced); nothing new: "
                      f"plan {n['plan_s']} s, commit {n['commit_s']} s.")
         if ex.get("numeral_gate"):
-            L += ["", "| pkuseg + target component run on | clauses | characters | extract s | same targets as now "
+            L += ["", "| pkuseg + target component run on | clauses | characters | extract s | same targets as product "
                   "| gold value+unit F1 | gold full-record F1 |", "|---|---|---|---|---|---|---|"]
             for k, x in ex["numeral_gate"].items():
                 L.append(f"| {k} | {x['clause_share']:.0%} | {x['char_share']:.0%} | {x['extract_wall_s']} | "
-                         f"{x['same_targets_as_current']} | {x['gold_value_unit_f1']} | {x['gold_full_record_f1']} |")
+                         f"{x.get('same_targets_as_product', x.get('same_targets_as_current'))} | {x['gold_value_unit_f1']} | {x['gold_full_record_f1']} |")
         prof = ex.get("profile")
         if prof:
             L += ["", f"cProfile of the in-process ingest ({prof['total_s']} s under the profiler), "

@@ -17,5 +17,8 @@ class FlowSettings(BaseSettings):
     out: Path = Field(PROJECT_ROOT / "data" / "out", description="Output folder of the tables.")
     ingest_interval_minutes: float = Field(15, description="Minutes between scheduled ingest runs.")
     retrain_cron: str = Field("0 2 * * *", description="Cron schedule of the nightly retraining check.")
-    workers: int = Field(0, description="Local Dask worker processes for per-document tasks; 0 = in-process threads.")
+    workers: int = Field(0, description="Local Dask worker processes for the ingest tasks; 0 = in-process threads.")
     dask_address: str | None = Field(None, description="Address of an existing Dask scheduler (tcp://host:8786).")
+    batch_chars: int = Field(150_000, gt=0, description=(
+        "Characters of text per ingest task, about: documents go to near-equal batches, as many "
+        "as needed to stay near this size, rounded up to a multiple of the workers."))

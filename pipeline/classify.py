@@ -142,16 +142,21 @@ class TextColumn(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X: list[dict[str, Any]]) -> list[str]:
+        memo: dict[str, str] = {}  # headings repeat from clause to clause: normalise each once
+
+        def norm(s: str) -> str:
+            return memo[s] if s in memo else memo.setdefault(s, normalise(s))
+
         if self.field == "section":
-            return [normalise(" | ".join(x["section"][-self.last:])) for x in X]
+            return [norm(" | ".join(x["section"][-self.last:])) for x in X]
         if self.field == "part":
-            return [normalise(x["section"][0]) if x["section"] else "" for x in X]
+            return [norm(x["section"][0]) if x["section"] else "" for x in X]
         if self.field == "provision":  # the nearest heading, and the clause itself when it is one
-            return [normalise((x["section"][-1] if x["section"] else "") + " ‖ " + (x["text"] if x["is_heading"] else ""))
+            return [norm((x["section"][-1] if x["section"] else "") + " ‖ " + (x["text"] if x["is_heading"] else ""))
                     for x in X]
         if self.field == "context":
-            return [normalise(x["context"]) for x in X]
-        return [normalise(x["text"]) for x in X]
+            return [norm(x["context"]) for x in X]
+        return [norm(x["text"]) for x in X]
 
 
 def _dense(X: list[dict[str, Any]]) -> np.ndarray:

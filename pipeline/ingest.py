@@ -21,7 +21,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from filelock import FileLock
 
-from pipeline.read import SUPPORTED_SUFFIXES, Document, ReadError, read_document, slugify_doc_id
+from pipeline.read import (
+    SUPPORTED_SUFFIXES,
+    Document,
+    ReadError,
+    make_document,
+    read_text,
+    slugify_doc_id,
+    text_sha256,
+)
 from pipeline.segment import Clause, segment
 from pipeline.settings import get_settings
 from pipeline.tables import CLAUSES, DOCUMENTS, ERRORS, TARGETS, read_table, write_table
@@ -124,6 +132,17 @@ class Processed:
     targets: list[dict[str, Any]]
 
 
+def registered_version(models_dir: Path | None = None) -> str | None:
+    """The current version of the classifier registry (``pipeline.classify.current_version``),
+    read from its registry.json without importing the classifier code (scikit-learn, ~2 s)."""
+    import json
+
+    path = (models_dir or get_settings().models_dir) / "clause-classifier" / "registry.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8")).get("current")
+
+
 class Engine:
     """What processing needs, loaded once per process: the spaCy pipeline and classifier."""
 
@@ -160,8 +179,15 @@ class Engine:
 
     @property
     def model_version(self) -> str | None:
-        clf = self.classifier
-        return clf.version if clf is not None else None
+        """The classifier version of the rows: the loaded model's, or before it is loaded
+        the registry's current one (which is what gets loaded), so a run with nothing to
+        do never loads the model."""
+        if not self.use_classifier:
+            return None
+        with self._lock:
+            if self._classifier_loaded:
+                return self._classifier.version if self._classifier is not None else None
+        return registered_version(self.models_dir)
 
     def process(self, doc: Document) -> Processed:
         seg = segment(doc.text)
@@ -261,6 +287,8 @@ def ingest(
     engine = engine or Engine()
     with lock(out_dir):
         p = plan(list(sources), out_dir, engine.model_version, progress, doc_ids or {})
+        if p.todo:
+            engine.classifier  # noqa: B018 - load (and verify) the model before the first document
         results: list[Rows | InputError] = []
         for i, doc in enumerate(p.todo):
             if progress:
@@ -299,30 +327,31 @@ def plan(
             progress("read", i, len(files))
         doc_id = doc_ids.get(path) or slugify_doc_id(path)
         try:
-            doc = read_document(path, doc_id=doc_id, max_chars=settings.max_chars, max_bytes=settings.max_bytes)
+            text, encoding, fmt = read_text(path, max_chars=settings.max_chars, max_bytes=settings.max_bytes)
         except ReadError as e:
             errors.append(InputError(e.path, e.stage, e.reason))
             continue
-        if doc.doc_id in run_ids:
+        sha = text_sha256(text)
+        if doc_id in run_ids:
             errors.append(InputError(str(path), "duplicate",
-                                     f"doc_id {doc.doc_id!r} is already used by {run_ids[doc.doc_id]} in this run"))
+                                     f"doc_id {doc_id!r} is already used by {run_ids[doc_id]} in this run"))
             continue
-        twin = by_hash.get(doc.content_sha256)
-        if twin is not None and twin != doc.doc_id:
+        twin = by_hash.get(sha)
+        if twin is not None and twin != doc_id:
             errors.append(InputError(str(path), "duplicate",
                                      f"same content as document {twin!r}; not processed twice"))
             continue
-        run_ids[doc.doc_id] = str(path)
-        by_hash[doc.content_sha256] = doc.doc_id
+        run_ids[doc_id] = str(path)
+        by_hash[sha] = doc_id
         ok_paths.add(str(path))
-        prev = old.get(doc.doc_id)
-        if (prev is not None and prev["content_sha256"] == doc.content_sha256
+        prev = old.get(doc_id)
+        if (prev is not None and prev["content_sha256"] == sha
                 and prev["pipeline_version"] == PIPELINE_VERSION
                 and prev["model_version"] == model_version):
-            summary.unchanged += 1
+            summary.unchanged += 1  # decided on the text alone: no metadata is read
             continue
-        (summary.new_ids if prev is None else summary.changed_ids).append(doc.doc_id)
-        todo.append(doc)
+        (summary.new_ids if prev is None else summary.changed_ids).append(doc_id)
+        todo.append(make_document(path, text, encoding, fmt, doc_id=doc_id, content_sha256=sha))
     return Plan(out_dir, now, model_version, todo, errors, ok_paths, summary)
 
 

@@ -17,6 +17,8 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.script import t2s
+
 SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm", ".shtml", ".docx", ".pdf"}
 
 
@@ -105,10 +107,13 @@ def _looks_utf16(data: bytes) -> bool:
     return max(zeros_even, zeros_odd) > 0.2 * half
 
 
+_HAN = re.compile("[\u4e00-\u9fff]")
+
+
 def _cjk_ratio(text: str) -> float:
     if not text:
         return 0.0
-    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") / len(text)
+    return len(_HAN.findall(text)) / len(text)
 
 
 @lru_cache(maxsize=1)
@@ -336,27 +341,29 @@ def _find_date(text: str) -> date | None:
     return None
 
 
-@lru_cache(maxsize=1)
-def _t2s():  # type: ignore[no-untyped-def]
-    from opencc import OpenCC
-
-    return OpenCC("t2s")
-
-
 def to_simplified(text: str) -> str:
-    """Traditional → simplified (OpenCC t2s); used for features and matching only."""
-    return _t2s().convert(text)
+    """Traditional → simplified (OpenCC t2s, ``pipeline.script``); for features and matching only."""
+    return t2s(text)
 
 
 def detect_script(text: str) -> str:
     """'traditional' when OpenCC t2s changes a noticeable share of the Han characters."""
     sample = text[:20000]
-    han = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
+    han = len(_HAN.findall(sample))
     if han == 0:
         return "unknown"
     simp = to_simplified(sample)
-    changed = sum(1 for a, b in zip(sample, simp, strict=False) if a != b)
+    changed = 0 if simp == sample else _differing_positions(sample, simp)
     return "traditional" if changed / han > 0.05 else "simplified"
+
+
+def _differing_positions(a: str, b: str) -> int:
+    """How many of the first min(len) positions hold different characters in a and b."""
+    import numpy as np
+
+    n = min(len(a), len(b))
+    x, y = (np.frombuffer(s[:n].encode("utf-32-le", "surrogatepass"), dtype="<u4") for s in (a, b))
+    return int(np.count_nonzero(x != y))
 
 
 # --- entry point ------------------------------------------------------------------------
@@ -371,6 +378,36 @@ def slugify_doc_id(path: Path) -> str:
 def read_document(path: Path, doc_id: str | None = None, max_chars: int | None = None,
                   max_bytes: int | None = None) -> Document:
     """Read one file into a Document, or raise ReadError with a reason a person understands."""
+    text, encoding, fmt = read_text(path, max_chars=max_chars, max_bytes=max_bytes)
+    return make_document(path, text, encoding, fmt, doc_id=doc_id)
+
+
+def text_sha256(text: str) -> str:
+    """The content hash of a decoded text (``documents.content_sha256``)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def make_document(path: Path, text: str, encoding: str, fmt: str, doc_id: str | None = None,
+                  content_sha256: str | None = None) -> Document:
+    """The Document of a text ``read_text`` returned: its hash and the metadata found in it."""
+    meta = extract_metadata(text)
+    return Document(
+        doc_id=doc_id or slugify_doc_id(path),
+        source_path=str(path),
+        text=text,
+        content_sha256=content_sha256 or text_sha256(text),
+        encoding=encoding,
+        format=fmt,
+        **meta,  # type: ignore[arg-type]
+    )
+
+
+def read_text(path: Path, max_chars: int | None = None, max_bytes: int | None = None) -> tuple[str, str, str]:
+    """The checked text of one file as (text, encoding, format), or ReadError with a reason.
+
+    Everything ``read_document`` checks, without the metadata: enough to tell whether a
+    document changed since it was ingested.
+    """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise ReadError(path, "read", f"unsupported file type {suffix or '(none)'}")
@@ -406,15 +443,6 @@ def read_document(path: Path, doc_id: str | None = None, max_chars: int | None =
         raise ReadError(path, "read", "the document contains only white space")
     if max_chars is not None and len(text) > max_chars:
         raise ReadError(path, "read", f"document has {len(text)} characters, over the limit of {max_chars}")
-    if _cjk_ratio(text) == 0:
+    if not _HAN.search(text):
         raise ReadError(path, "read", "the document contains no Chinese text")
-    meta = extract_metadata(text)
-    return Document(
-        doc_id=doc_id or slugify_doc_id(path),
-        source_path=str(path),
-        text=text,
-        content_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        encoding=enc,
-        format=fmt,
-        **meta,  # type: ignore[arg-type]
-    )
+    return text, enc, fmt

@@ -167,7 +167,9 @@ def read_table(out_dir: Path, table: Table) -> pa.Table:
     path = Path(out_dir) / table.filename()
     if not path.exists():
         return empty(table)
-    return to_arrow(table, pq.read_table(path))
+    # ParquetFile, not pq.read_table: the same table without importing pyarrow.dataset (~0.5 s).
+    with pq.ParquetFile(path) as f:
+        return to_arrow(table, f.read())
 
 
 def write_table(out_dir: Path, table: Table, data: pa.Table | list[dict[str, Any]]) -> Path:

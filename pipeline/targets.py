@@ -10,8 +10,9 @@ span per target in ``doc.spans["targets"]`` with the fields as ``span._.indicato
 ``span._.per_year`` (and ``span._.year_offset`` for ``近5年内``). Both files are saved
 with the pipeline (``to_disk``), so a built model carries its rules.
 
-``extract_document_targets`` runs the pipeline over the clauses of one document and
-resolves the year by addendum C1 (clause, heading chain, governing lead-in, title).
+``extract_document_targets`` runs the pipeline over the clauses of one document that
+hold a numeral (``NUMERAL_GATE``; no other clause can hold a target) and resolves the
+year by addendum C1 (clause, heading chain, governing lead-in, title).
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from spacy.lang.zh import ChineseTokenizer, Segmenter
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
-from spacy.util import filter_spans, registry
+from spacy.util import filter_spans, get_words_and_spaces, registry
 
 from pipeline.numbers import clean, fold, parse_number, parse_quantity
+from pipeline.script import t2s_same_length
 
 RULES_DIR = Path(__file__).resolve().parent / "patterns"
 PATTERNS_FILE = "targets.jsonl"
@@ -64,26 +66,7 @@ def _bracket_depth(doc: Doc) -> list[int]:
 # ---------------------------------------------------------------------------
 # Script normalisation and the tokenizer.
 
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    """OpenCC t2s of ``text`` with the same length (per character where phrases change it)."""
-    if not text:
-        return text
-    conv = _t2s()
-    out = conv.convert(text)
-    if len(out) == len(text):
-        return out
-    chars = []
-    for ch in text:
-        c = conv.convert(ch)
-        chars.append(c if len(c) == 1 else ch)
-    return "".join(chars)
+to_simplified = t2s_same_length  # OpenCC t2s, same length (per character where phrases change it)
 
 
 def normalise(text: str) -> str:
@@ -98,12 +81,19 @@ class PolicyChineseTokenizer(ChineseTokenizer):
         norm = normalise(text)
         if len(norm) != len(text):  # pragma: no cover - normalise is length-preserving
             norm = text
-        base = super().__call__(norm)
-        words = [text[t.idx : t.idx + len(t.text)] for t in base]
-        spaces = [bool(t.whitespace_) for t in base]
+        if self.segmenter == Segmenter.pkuseg and self.pkuseg_seg is not None:
+            # What ChineseTokenizer does, without building a Doc of the normalised text.
+            norms, spaces = get_words_and_spaces(self.pkuseg_seg.cut(norm), norm)
+        else:
+            base = super().__call__(norm)
+            norms, spaces = [t.text for t in base], [bool(t.whitespace_) for t in base]
+        words, pos = [], 0
+        for w, sp in zip(norms, spaces, strict=True):
+            words.append(text[pos:pos + len(w)])
+            pos += len(w) + sp
         doc = Doc(self.vocab, words=words, spaces=spaces)
-        for tok, src in zip(doc, base, strict=True):
-            tok.norm_ = src.text
+        for tok, n in zip(doc, norms, strict=True):
+            tok.norm_ = n
         return doc
 
 
@@ -123,20 +113,27 @@ def create_policy_tokenizer(segmenter: str = "pkuseg"):
 _NUMERIC_TOKEN = re.compile(r"^[-+]?[0-9０-９.,，一二三四五六七八九十百千万亿两零〇壹贰叁肆伍陆柒捌玖拾佰仟点%％／/—~－-]+$|^百分之.+$")
 
 
+@lru_cache(maxsize=1 << 16)
+def _numeric_kind(n: str) -> tuple[bool, bool]:
+    """(num_like, pct_like) of a token's norm ``n``: a number that is not a percentage, a
+    percentage. Cached: the Matcher asks for every token at every pattern step, and the
+    same norms recur from clause to clause."""
+    num = pct = False
+    if n and _NUMERIC_TOKEN.match(n) and not (n[-1] in "%-—~" and not n.endswith("%")):
+        q = parse_quantity(n)
+        num = q is not None and q.unit != "%"
+    if n and (n.endswith("%") or n.startswith("百分之")):
+        q = parse_quantity(n)
+        pct = q is not None and q.unit == "%"
+    return num, pct
+
+
 def _num_like(token: Token) -> bool:
-    n = token.norm_
-    if not n or not _NUMERIC_TOKEN.match(n) or n[-1] in "%-—~" and not n.endswith("%"):
-        return False
-    q = parse_quantity(n)
-    return q is not None and q.unit != "%"
+    return _numeric_kind(token.norm_)[0]
 
 
 def _pct_like(token: Token) -> bool:
-    n = token.norm_
-    if not n or not (n.endswith("%") or n.startswith("百分之")):
-        return False
-    q = parse_quantity(n)
-    return q is not None and q.unit == "%"
+    return _numeric_kind(token.norm_)[1]
 
 
 for _name, _getter in (("num_like", _num_like), ("pct_like", _pct_like)):
@@ -980,6 +977,23 @@ def _is_lead_in(rec: TargetRecognizer, text: str, section: Sequence[str] = ()) -
     return None
 
 
+# A clause can only hold a target when its normalised text has a numeral, a percent sign
+# or 翻 (翻番): every QUANTITY pattern of patterns/targets.jsonl needs a ``num_like`` or
+# ``pct_like`` token (a numeral of _NUMERIC_TOKEN that parses as a quantity) or 翻. The
+# gate sees the raw text, so it also lists the characters that t2s or ``fold`` turn into
+# one of those (萬 → 万, 韆 → 千, 倆 → 两, ０ → 0 …); tests/test_targets.py checks that
+# against the dictionaries.
+GATE_NORMALISED = "0123456789一二三四五六七八九十百千万亿两零〇壹贰叁肆伍陆柒捌玖拾佰仟%翻"
+NUMERAL_GATE = re.compile(
+    r"[0-9０-９一二两兩倆三四五六七八九十百千韆万萬亿億零〇壹贰貳叁叄肆伍陆陸柒捌玖拾佰仟%％翻]"
+)
+
+
+def has_numeral(text: str) -> bool:
+    """Whether ``text`` passes NUMERAL_GATE (only then can it hold a target)."""
+    return NUMERAL_GATE.search(text) is not None
+
+
 def get_recognizer(nlp: Language) -> TargetRecognizer:
     """The target component of a pipeline."""
     for _, proc in nlp.pipeline:
@@ -1003,10 +1017,13 @@ def extract_document_targets(nlp: Language, clauses: Sequence[Any], title: str |
     heading_cache: dict[str, int | None] = {}
     lead_ins: list[tuple[tuple[str, ...], int]] = []  # (section, year) seen so far
     out: list[dict] = []
-    docs = nlp.pipe([c.text for c in clauses], batch_size=64)
-    for clause, doc in zip(clauses, docs, strict=True):
+    # pkuseg and the target component only where a target can be: the other clauses
+    # have none (see NUMERAL_GATE), and their years come from the text alone.
+    gated = [has_numeral(c.text) for c in clauses]
+    docs = iter(nlp.pipe((c.text for c, g in zip(clauses, gated, strict=True) if g), batch_size=64))
+    for clause, g in zip(clauses, gated, strict=True):
         section = tuple(clause.section or ())
-        spans = doc.spans.get(rec.spans_key, [])
+        spans = next(docs).spans.get(rec.spans_key, []) if g else []
         if spans and not rec.is_past_section(section):
             inherited = _heading_year(rec, section, heading_cache)
             if inherited is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -106,3 +107,42 @@ def test_symlink_loop_is_reported(tmp_path: Path) -> None:
     s = ingest([inbox], tmp_path / "out", engine=light())
     assert s.new == 1
     assert any("loop" in f.error for f in s.failures)
+
+
+def test_registered_version_is_the_classifiers_current_version(tmp_path: Path) -> None:
+    from pipeline.classify import current_version
+    from pipeline.ingest import Engine, registered_version
+
+    assert registered_version() == current_version() is not None
+    models = tmp_path / "models"
+    assert registered_version(models) is None
+    (models / "clause-classifier").mkdir(parents=True)
+    for version in ("v-one", "v-two", None):
+        reg = {"current": version, "versions": {"v-one": {}, "v-two": {}}}
+        (models / "clause-classifier" / "registry.json").write_text(json.dumps(reg), encoding="utf-8")
+        assert registered_version(models) == current_version(models) == version
+        assert Engine(models_dir=models).model_version == version  # without loading the model
+    assert Engine(use_classifier=False).model_version is None
+
+
+def test_a_run_with_nothing_new_loads_no_model_and_reads_no_metadata(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pipeline.ingest as ingest_mod
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.txt").write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "out"
+    first = Engine(use_targets=False)
+    assert ingest([inbox], out, engine=first).new == 1
+    assert first._classifier_loaded  # there was work: the model was loaded (and verified) up front
+    before = snapshot(out)
+
+    def no_metadata(*a, **k):  # type: ignore[no-untyped-def]
+        raise AssertionError("an unchanged document needs no metadata")
+
+    monkeypatch.setattr(ingest_mod, "make_document", no_metadata)
+    again = Engine()
+    s = ingest([inbox], out, engine=again)
+    assert (s.new, s.changed, s.unchanged, s.failed) == (0, 0, 1, 0)
+    assert not again._classifier_loaded and again._nlp is None
+    assert snapshot(out) == before

@@ -10,6 +10,8 @@ import pytest
 
 from pipeline.read import ReadError, decode_bytes, detect_script, extract_metadata, read_document
 
+from .conftest import ROOT
+
 SIMPLIFIED = "甘肃省人民政府办公厅关于贯彻落实消费品标准和质量提升规划的实施意见\n甘政办发〔2017〕116号\n各市、自治州人民政府:\n为深化消费品供给侧结构性改革,现提出如下实施意见。\n到2020年,消费品质量明显提升。\n甘肃省人民政府办公厅\n2017年7月7日\n"
 TRADITIONAL = "婁底市人民政府關于加快質量發展建設質量強市的實施意見\n婁政發〔2017〕28號\n為認真貫徹落實有關文件精神,結合我市實際,現提出以下實施意見。\n主導產品采標率90%以上。\n婁底市人民政府\n2017年10月16日\n"
 
@@ -160,6 +162,28 @@ def test_size_limit_is_reported_with_size_and_limit(tmp_path: Path) -> None:
 def test_script_detection() -> None:
     assert detect_script(SIMPLIFIED) == "simplified"
     assert detect_script(TRADITIONAL) == "traditional"
+
+
+def test_script_detection_counts_changed_characters_exactly() -> None:
+    """The counting is vectorised; it must give the per-character count it replaced,
+    also where t2s changes the length and beyond the basic plane."""
+    import random
+
+    from pipeline.read import _differing_positions
+
+    rnd = random.Random(5)
+    alphabet = list("質量发展發國国乾干髮发 \n，。0１") + ["𠀀", "𪚥", "\ud800"]
+    for _ in range(500):
+        a = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 40)))
+        b = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 40)))
+        assert _differing_positions(a, b) == sum(1 for x, y in zip(a, b, strict=False) if x != y)
+    # a document right at the 5% boundary: 1 changed character in 20 Han ones is not traditional
+    assert detect_script("质" * 19 + "質") == "simplified"
+    assert detect_script("质" * 18 + "質質") == "traditional"
+    manifest = {r.split(",")[0]: r.split(",")[4] for r in
+                (ROOT / "corpus" / "manifest.csv").read_text(encoding="utf-8").splitlines()[1:]}
+    for doc_id, script in manifest.items():
+        assert detect_script((ROOT / "corpus" / f"{doc_id}.txt").read_text(encoding="utf-8")) == script, doc_id
 
 
 def test_metadata_prefers_the_document_number_over_cited_ones() -> None:

@@ -5,15 +5,30 @@ Expected records are read off the guide and the addendum, not off the code's out
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import spacy
 from hypothesis import HealthCheck, given, settings
 
 from pipeline.nlp import assemble, build_pipeline
+from pipeline.numbers import _FOLD, parse_quantity
 from pipeline.provision import ModelMissingError
+from pipeline.script import converter
 from pipeline.segment import segment
 from pipeline.settings import get_settings
-from pipeline.targets import FIELDS, extract_document_targets, get_recognizer, normalise, title_year
+from pipeline.targets import (
+    _NUMERIC_TOKEN,
+    FIELDS,
+    GATE_NORMALISED,
+    NUMERAL_GATE,
+    extract_document_targets,
+    get_recognizer,
+    has_numeral,
+    normalise,
+    title_year,
+)
+from tests.conftest import CORPUS
 from tests.strategies import any_text, policy_text
 
 pytestmark = pytest.mark.skipif(
@@ -252,3 +267,45 @@ def test_split_tokens_do_not_break_the_string_store() -> None:
     nlp = spacy.load(default_out_dir())  # a fresh vocabulary, as a new process has
     clauses = seg("形成一批品牌形象突出、質量水平一流、具有婁底特色的現代企業和產業集群,質量工作綜合實力進入全省二類地區領先行列;").clauses
     assert extract_document_targets(nlp, clauses, None) == []
+
+
+# --- the numeral gate: pkuseg and the component run only on clauses that can hold a target
+
+
+def test_gate_covers_every_character_that_normalises_to_a_numeral():
+    """Every raw character whose matching form (t2s, fold) is a numeral, % or 翻 passes the gate."""
+    assert all(NUMERAL_GATE.fullmatch(ch) for ch in GATE_NORMALISED)
+    conv = converter()
+    candidates = {chr(c) for c in _FOLD} | {k for g in conv._groups for d in g for k in d.entries if len(k) == 1}
+    for ch in sorted(candidates):
+        if any(n in GATE_NORMALISED for n in normalise(ch)):
+            assert has_numeral(ch), ch
+    for group in conv._groups:  # phrases: the character at each position of the phrase
+        for d in group:
+            for key in d.entries:
+                if len(key) > 1 and len(normalise(key)) == len(key):
+                    for raw, n in zip(key, normalise(key), strict=True):
+                        assert n not in GATE_NORMALISED or has_numeral(raw), key
+    # The numeric-token characters left out of the gate cannot make a quantity on their own.
+    numeric_class = _NUMERIC_TOKEN.pattern.split("[", 2)[2].split("]", 1)[0]
+    rest = [ch for ch in numeric_class.replace("0-9", "").replace("０-９", "") if ch not in GATE_NORMALISED
+            and not NUMERAL_GATE.fullmatch(ch)]
+    assert "点" in rest and "." in rest and "一" not in rest
+    for n in range(1, 4):
+        for combo in itertools.product(rest, repeat=n):
+            assert parse_quantity("".join(combo)) is None, combo
+
+
+def test_clauses_without_a_numeral_have_no_targets(nlp):
+    """On the corpus, the ungated pipeline finds no target in a clause the gate skips."""
+    skipped = [c.text for p in sorted(CORPUS.glob("*.txt"))
+               for c in segment(p.read_text(encoding="utf-8")).clauses if not has_numeral(c.text)]
+    assert len(skipped) > 1000
+    assert [t for t, d in zip(skipped, nlp.pipe(skipped), strict=True) if d.spans["targets"]] == []
+
+
+@given(policy_text)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_gate_never_hides_a_target(nlp, text):
+    if nlp(text).spans["targets"]:
+        assert has_numeral(text)

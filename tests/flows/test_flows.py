@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
 
@@ -60,6 +61,98 @@ def test_ingest_flow_is_incremental(prefect_harness, tmp_path: Path) -> None:  #
     third = ingest_flow(sources=[str(inbox)], out=str(out))
     assert third["failed"] == 1
     assert "docx" in pd.read_parquet(out / "errors.parquet").error.iloc[0]
+
+
+def test_batches_are_balanced_and_a_multiple_of_the_workers() -> None:
+    from flows.ingest import make_batches
+    from pipeline.read import Document
+
+    def doc(name: str, n: int) -> Document:
+        return Document(name, name, "字" * n, "", None, None, None, None, "simplified", None, "utf-8", "text")
+
+    def ids(batches: list[list[Document]]) -> list[list[str]]:
+        return [[d.doc_id for d in b] for b in batches]
+
+    docs = [doc("a", 30_000), doc("b", 30_000), doc("c", 10_000), doc("d", 120_000), doc("e", 5_000)]
+    # 195,000 characters, 2 workers, 150,000 per batch: 2 batches; largest first into the lightest
+    assert ids(make_batches(docs, 2, 150_000)) == [["d"], ["a", "b", "c", "e"]]
+    # 50,000 per batch: 4 batches (a multiple of 2), the documents' order kept inside each
+    assert ids(make_batches(docs, 2, 50_000)) == [["d"], ["a"], ["b"], ["c", "e"]]
+    assert ids(make_batches(docs, 1, 10**9)) == [["a", "b", "c", "d", "e"]]
+    # a small run still runs in parallel: 4 documents on 2 workers, at least one batch each
+    small = [doc(x, 10_000) for x in "wxyz"]
+    assert ids(make_batches(small, 2, 150_000)) == [["w", "y"], ["x", "z"]]
+    assert len(make_batches(small, 8, 150_000)) == 4  # never more batches than documents
+    assert make_batches([], 2, 150_000) == []
+    # every document exactly once, and near-equal loads
+    many = [doc(f"d{i:02d}", 1_000 + 997 * i % 9_000) for i in range(60)]
+    batches = make_batches(many, 2, 50_000)
+    assert sorted(d.doc_id for b in batches for d in b) == sorted(d.doc_id for d in many)
+    loads = [sum(len(d.text) for d in b) for b in batches]
+    assert len(batches) % 2 == 0 and max(loads) - min(loads) <= max(len(d.text) for d in many)
+
+
+def test_a_process_holding_an_older_model_loads_the_current_one() -> None:
+    """A long-lived worker that loaded its model before a promotion must not label new rows
+    with it (the rows record the registry's current version)."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    import flows.ingest as fi
+    from pipeline.ingest import Engine, registered_version
+
+    stale = Engine()
+    stale._classifier, stale._classifier_loaded = SimpleNamespace(version="an-older-version"), True
+    fi._ENGINES[None] = stale
+    try:
+        assert fi.process_batch.fn([], registered_version(), datetime.now(UTC)) == []
+        assert fi._ENGINES[None] is not stale
+        assert fi._ENGINES[None].model_version == registered_version()
+        current = fi._ENGINES[None]
+        fi.process_batch.fn([], registered_version(), datetime.now(UTC))
+        assert fi._ENGINES[None] is current  # up to date: kept
+    finally:
+        fi.reset_engine()
+
+
+def test_a_document_that_breaks_its_task_fails_alone(prefect_harness, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three documents in one task; one of them makes the task itself fail (not just its
+    processing): after the retries the batch is rerun one task per document."""
+    import flows.ingest as fi
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    names = ("gansu-2015-quality-action-plan", "shanghai-2017-consumer-goods-quality", "anhui-2022-rcep-opening")
+    for d in names:
+        shutil.copy(CORPUS / f"{d}.txt", inbox / f"{d}.txt")
+    calls: list[list[str]] = []
+    real_batch, real_process = fi.process_batch.fn, fi.process_one
+
+    @functools.wraps(real_batch)  # the same signature: map() binds parameters by it
+    def batch(docs, *a, **k):  # type: ignore[no-untyped-def]
+        calls.append([d.doc_id for d in docs])
+        return real_batch(docs, *a, **k)
+
+    def process_one(eng, doc, *a, **k):  # type: ignore[no-untyped-def]
+        if doc.doc_id == names[1]:
+            raise RuntimeError("worker lost")
+        return real_process(eng, doc, *a, **k)
+
+    monkeypatch.setattr(fi, "process_batch", fi.process_batch.with_options(retry_delay_seconds=0))
+    monkeypatch.setattr(fi.process_batch, "fn", batch)
+    monkeypatch.setattr(fi, "process_one", process_one)
+    monkeypatch.setattr(fi, "_parallelism", lambda: 1)
+    out = tmp_path / "out"
+    result = fi.ingest_flow(sources=[str(inbox)], out=str(out), batch_chars=10**9)
+    assert (result["new"], result["failed"]) == (2, 1)
+    assert calls[:3] == [sorted(names)] * 3  # one batch (in path order), tried three times (retries=2)
+    # then one task per document: the breaking one tried three times, the others once
+    assert sorted(calls[3:]) == [[names[2]], [names[0]], [names[1]], [names[1]], [names[1]]]
+    assert set(pd.read_parquet(out / "documents.parquet").doc_id) == {names[0], names[2]}
+    errors = pd.read_parquet(out / "errors.parquet")
+    assert list(errors.stage) == ["process"] and "worker lost" in errors.error.iloc[0]
+    assert errors.source_path.iloc[0].endswith(f"{names[1]}.txt")
 
 
 def _small_gold(tmp_path: Path, docs: tuple[str, ...]) -> Path:
