@@ -32,6 +32,7 @@ from pipeline.ingest import (
     plan,
     process_one,
     registered_version,
+    verify_registered,
 )
 from pipeline.read import Document
 
@@ -136,6 +137,8 @@ def ingest_flow(sources: list[str], out: str, models_dir: str | None = None,
     with lock(out_dir):
         # The registry's current version: the flow process never loads the model itself.
         p = plan([Path(s) for s in sources], out_dir, registered_version(Path(models_dir) if models_dir else None))
+        if p.todo:  # a tampered or missing model stops the run here, before any task
+            verify_registered(p.model_version, Path(models_dir) if models_dir else None)
         results: list[Rows | InputError] = []
         if p.todo:
             batches = make_batches(p.todo, _parallelism(), batch_chars or FlowSettings().batch_chars)

@@ -226,3 +226,22 @@ def test_retrain_does_nothing_when_annotations_are_unchanged(prefect_harness, tm
     result = retrain_flow(annotations_dir=str(gold), corpus_dir=str(CORPUS), models_dir=str(models))
     assert result == {"decision": "unchanged", "current": v0}
     assert ROOT.exists()
+
+
+def test_ingest_flow_refuses_a_tampered_model_before_any_task(prefect_harness, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from flows.ingest import ingest_flow
+    from pipeline.classify import ModelIntegrityError, current_version
+
+    models = tmp_path / "models"
+    shutil.copytree(ROOT / "models" / "clause-classifier", models / "clause-classifier")
+    path = models / "clause-classifier" / str(current_version(models)) / "model.joblib"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(next(CORPUS.glob("gansu-2017*")), src)
+    out = tmp_path / "out"
+    with pytest.raises(ModelIntegrityError, match="does not match the registry"):
+        ingest_flow(sources=[str(src)], out=str(out), models_dir=str(models))
+    assert not list(out.glob("*.parquet"))
