@@ -32,7 +32,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from pipeline.provision import sha256_file
+from pipeline.provision import ModelIntegrityError, sha256_file, verify_registered_model  # noqa: F401  (re-exported)
 from pipeline.settings import LABELS, get_settings
 
 REGISTRY_NAME = "clause-classifier"
@@ -535,10 +535,6 @@ ABLATIONS: dict[str, FeatureSet] = {
 
 # --- registry ---------------------------------------------------------------------------
 
-class ModelIntegrityError(RuntimeError):
-    """A model file does not match the sha256 recorded for it; it is not loaded."""
-
-
 def registry_dir(models_dir: Path | None = None) -> Path:
     return (models_dir or get_settings().models_dir) / REGISTRY_NAME
 
@@ -686,21 +682,7 @@ def load_version(version: str, models_dir: Path | None = None) -> ClauseClassifi
     """Load a registered version after checking its sha256 against the registry."""
     import joblib
 
-    root = registry_dir(models_dir)
-    reg = _read_registry(root)
-    entry = reg["versions"].get(version)
-    if entry is None:
-        raise ModelIntegrityError(f"model version {version!r} is not in {root / 'registry.json'}")
-    path = root / version / "model.joblib"
-    if not path.exists():
-        raise ModelIntegrityError(f"{path}: model file missing")
-    got = sha256_file(path)
-    if got != entry["sha256"]:
-        raise ModelIntegrityError(
-            f"{path}: sha256 {got} does not match the registry's {entry['sha256']}; "
-            "refusing to load it (joblib files run code when loaded). Retrain with "
-            "`policy-clauses train` or restore the file."
-        )
+    path = verify_registered_model(registry_dir(models_dir), version)
     return ClauseClassifier(version, joblib.load(path))
 
 

@@ -144,30 +144,12 @@ def registered_version(models_dir: Path | None = None) -> str | None:
 
 
 def verify_registered(version: str | None, models_dir: Path | None = None) -> None:
-    """Check the version's model file against the sha256 in registry.json without loading
-    it (so a flow refuses a tampered model before any task starts); raises
-    ``pipeline.classify.ModelIntegrityError`` with the file and the problem."""
-    import json
+    """Check the version's model file against its recorded sha256 without loading it (a flow
+    refuses a tampered model before any task starts); raises ``ModelIntegrityError``."""
+    from pipeline.provision import verify_registered_model
 
-    from pipeline.provision import sha256_file
-
-    if version is None:
-        return
-    root = (models_dir or get_settings().models_dir) / "clause-classifier"
-    entry = json.loads((root / "registry.json").read_text(encoding="utf-8"))["versions"].get(version)
-    path = root / version / "model.joblib"
-    problem = None
-    if entry is None:
-        problem = f"model version {version!r} is not in {root / 'registry.json'}"
-    elif not path.exists():
-        problem = f"{path}: model file missing"
-    elif (got := sha256_file(path)) != entry["sha256"]:
-        problem = (f"{path}: sha256 {got} does not match the registry's {entry['sha256']}; refusing to load it "
-                   "(joblib files run code when loaded). Retrain with `policy-clauses train` or restore the file.")
-    if problem:
-        from pipeline.classify import ModelIntegrityError
-
-        raise ModelIntegrityError(problem)
+    if version is not None:
+        verify_registered_model((models_dir or get_settings().models_dir) / "clause-classifier", version)
 
 
 class Engine:

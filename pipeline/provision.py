@@ -32,6 +32,32 @@ MISSING_HELP = (
 )
 
 
+class ModelIntegrityError(RuntimeError):
+    """A model file does not match the sha256 recorded for it; it is not loaded."""
+
+
+def verify_registered_model(root: Path, version: str) -> Path:
+    """The path of ``root/<version>/model.joblib`` after checking it against the sha256 that
+    ``root/registry.json`` records for it (without loading it: joblib files run code)."""
+    import json
+
+    entry = json.loads((root / "registry.json").read_text(encoding="utf-8"))["versions"].get(version) \
+        if (root / "registry.json").exists() else None
+    if entry is None:
+        raise ModelIntegrityError(f"model version {version!r} is not in {root / 'registry.json'}")
+    path = root / version / "model.joblib"
+    if not path.exists():
+        raise ModelIntegrityError(f"{path}: model file missing")
+    got = sha256_file(path)
+    if got != entry["sha256"]:
+        raise ModelIntegrityError(
+            f"{path}: sha256 {got} does not match the registry's {entry['sha256']}; "
+            "refusing to load it (joblib files run code when loaded). Retrain with "
+            "`policy-clauses train` or restore the file."
+        )
+    return path
+
+
 class ModelMissingError(RuntimeError):
     """A provisioned model is missing; the message says how to provision it."""
 
