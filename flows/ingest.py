@@ -135,12 +135,12 @@ def ingest_flow(sources: list[str], out: str, models_dir: str | None = None,
 
     out_dir = Path(out)
     with lock(out_dir):
+        models = Path(models_dir) if models_dir else None
         # The registry's current version: the flow process never loads the model itself.
-        p = plan([Path(s) for s in sources], out_dir, registered_version(Path(models_dir) if models_dir else None))
-        if p.todo:  # a tampered or missing model stops the run here, before any task
-            verify_registered(p.model_version, Path(models_dir) if models_dir else None)
+        p = plan([Path(s) for s in sources], out_dir, registered_version(models))
         results: list[Rows | InputError] = []
         if p.todo:
+            verify_registered(p.model_version, models)  # a tampered model stops the run before any task
             batches = make_batches(p.todo, _parallelism(), batch_chars or FlowSettings().batch_chars)
             results = run_batches(batches, p.model_version, p.now, models_dir)
         summary = commit(p, results)
