@@ -25,6 +25,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy
+from spacy.attrs import TAG
 from spacy.lang.zh import ChineseTokenizer, Segmenter
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -136,6 +138,41 @@ def _pct_like(token: Token) -> bool:
     return _numeric_kind(token.norm_)[1]
 
 
+# The Matcher would call the two getters for every token at every pattern step (about
+# half of its time on the corpus). The component writes the same answer into
+# ``token.tag_`` once per token (the pipeline has no tagger) and the patterns'
+# ``{"_": {"num_like": true}}`` are matched as ``{"TAG": "NUM"}``; the rules files keep
+# the readable form.
+NUMERIC_TAGS = {"num_like": "NUM", "pct_like": "PCT"}
+OTHER_TAG = "X"
+
+
+def _tag_predicates(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``pattern`` with ``{"_": {"num_like": true}}`` / ``pct_like`` as a TAG predicate."""
+    out = []
+    for tok in pattern:
+        ext = tok.get("_")
+        if isinstance(ext, dict) and len(ext) == 1 and "TAG" not in tok:
+            ((name, want),) = ext.items()
+            if name in NUMERIC_TAGS and want is True:
+                tok = {k: v for k, v in tok.items() if k != "_"}
+                tok["TAG"] = NUMERIC_TAGS[name]
+        out.append(tok)
+    return out
+
+
+def _set_numeric_tags(doc: Doc) -> None:
+    """Put NUM (``_.num_like``), PCT (``_.pct_like``) or X in each token's tag."""
+    strings = doc.vocab.strings
+    num, pct, other = (strings.add(t) for t in (NUMERIC_TAGS["num_like"], NUMERIC_TAGS["pct_like"], OTHER_TAG))
+    tags = []
+    for t in doc:
+        k = _numeric_kind(t.norm_)
+        tags.append(num if k[0] else pct if k[1] else other)
+    if tags:
+        doc.from_array([TAG], numpy.asarray(tags, dtype="uint64").reshape(-1, 1))
+
+
 for _name, _getter in (("num_like", _num_like), ("pct_like", _pct_like)):
     if not Token.has_extension(_name):
         Token.set_extension(_name, getter=_getter)
@@ -234,7 +271,7 @@ class TargetRecognizer:
         v = rules.vocab
         self.matcher = Matcher(self.vocab)
         for label, rule_id, pattern in rules.resolved_patterns():
-            self.matcher.add(f"{label}|{rule_id}", [pattern], greedy="LONGEST")
+            self.matcher.add(f"{label}|{rule_id}", [_tag_predicates(pattern)], greedy="LONGEST")
         self.units = set(v["units"])
         self.multipliers = sorted(v["multipliers"].items(), key=lambda kv: -len(kv[0]))
         self.no_multiply = set(v["units_not_multiplied"])
@@ -268,6 +305,7 @@ class TargetRecognizer:
         self.past_section_cues = tuple(v["past_section_cues"])
         self.goal_section_cues = tuple(v["goal_section_cues"])
         self._max_phrase = 4
+        self._split_at: dict[str, int] = {}  # norm -> _split_point(norm), per rule set
 
     def is_past_section(self, section: Sequence[str]) -> bool:
         """True under a heading that reviews the past (``“十三五”时期的主要成效``)."""
@@ -284,6 +322,7 @@ class TargetRecognizer:
     # -- the component ----------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
         self._split_merged(doc)
+        _set_numeric_tags(doc)
         spans = []
         for cand, fields, (s, e) in self._extract(doc):
             span = Span(doc, s, e, label="TARGET")
@@ -304,15 +343,13 @@ class TargetRecognizer:
         todo = []
         for tok in doc:
             n = tok.norm_
-            if len(n) < 2 or tok._.num_like or tok._.pct_like:
-                continue
-            for k in range(len(n) - 1, 0, -1):
-                head, tail = n[:k], n[k:]
-                if tail in self.units and parse_quantity(head) is not None and parse_quantity(head).unit is None:
-                    if not re.fullmatch(r"[一二两三四五六七八九十百千万亿零0-9.]+", head):
-                        break
-                    todo.append((tok.i, k))
-                    break
+            k = self._split_at.get(n, -1)
+            if k == -1:
+                if len(self._split_at) > 500_000:  # a bound on the memo over a long run
+                    self._split_at.clear()
+                k = self._split_at[n] = self._split_point(n)
+            if k:
+                todo.append((tok.i, k))
         if not todo:
             return
         with doc.retokenize() as retok:
@@ -325,6 +362,18 @@ class TargetRecognizer:
                 doc.vocab.strings.add(n[k:])
                 retok.split(tok, [tok.text[:k], tok.text[k:]], heads=[(tok, 0), (tok, 0)],
                             attrs={"NORM": [n[:k], n[k:]]})
+
+    def _split_point(self, n: str) -> int:
+        """Where a token norm splits into a bare number and a unit (``10个`` → 2), or 0."""
+        if len(n) < 2 or any(_numeric_kind(n)):
+            return 0
+        for k in range(len(n) - 1, 0, -1):
+            head, tail = n[:k], n[k:]
+            if tail in self.units and parse_quantity(head) is not None and parse_quantity(head).unit is None:
+                if not re.fullmatch(r"[一二两三四五六七八九十百千万亿零0-9.]+", head):
+                    return 0
+                return k
+        return 0
 
     def _phrase_at_end(self, toks: Sequence[Token], phrases: Any) -> tuple[str, int] | None:
         """Longest phrase (joined norms of whole tokens) ending at the end of ``toks``."""

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -182,3 +183,22 @@ def test_safeguard_cues_follow_the_document_structure() -> None:
     assert s[2].tolist() == [0.0] * 7
     review = document_features(["为提升质量,现提出如下意见。", "一、发展现状", "成绩显著。"], [[], [], ["一、发展现状"]])
     assert _structure(review)[:, 5:].tolist() == [[0.0, 1.0], [0.0, 0.0], [1.0, 0.0]]
+
+
+def test_deduplicated_prediction_equals_the_pipeline() -> None:
+    """predict_proba_dedup (each distinct heading string transformed once) gives the
+    model's own predict_proba on real documents, to the last bit."""
+    from pipeline.classify import document_features, predict_proba_dedup
+    from tests.conftest import CORPUS
+
+    clf = load_current()
+    assert clf is not None
+    for path in sorted(CORPUS.glob("*.txt"))[:4]:
+        clauses = segment(path.read_text(encoding="utf-8")).clauses
+        X = document_features([c.text for c in clauses], [list(c.section) for c in clauses], [0] * len(clauses))
+        sections = {" | ".join(x["section"]) for x in X}
+        assert len(sections) < len(X)  # headings do repeat
+        want = clf.model.predict_proba(X)
+        got = predict_proba_dedup(clf.model, X)
+        assert got.shape == want.shape
+        assert np.array_equal(got, want), path.name

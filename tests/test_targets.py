@@ -309,3 +309,55 @@ def test_clauses_without_a_numeral_have_no_targets(nlp):
 def test_gate_never_hides_a_target(nlp, text):
     if nlp(text).spans["targets"]:
         assert has_numeral(text)
+
+
+def test_tag_predicates_match_like_the_extension_getters(nlp):
+    """The component matches ``{"_": {"num_like": true}}`` as a TAG it writes itself
+    (speed); a Matcher on the written-out getters finds the same matches on the corpus."""
+    from spacy.matcher import Matcher
+
+    from pipeline.targets import _set_numeric_tags
+
+    rec = get_recognizer(nlp)
+    by_getter = Matcher(nlp.vocab)
+    n_ext = 0
+    for label, rule_id, pattern in rec.rules.resolved_patterns():
+        n_ext += sum(1 for t in pattern if "_" in t)
+        by_getter.add(f"{label}|{rule_id}", [pattern], greedy="LONGEST")
+    assert n_ext > 10  # the rules do use the getters
+    texts = [c.text for p in sorted(CORPUS.glob("*.txt"))[:6]
+             for c in segment(p.read_text(encoding="utf-8")).clauses if has_numeral(c.text)]
+    n_matches = 0
+    for text in texts:
+        doc = nlp.make_doc(text)
+        rec._split_merged(doc)
+        _set_numeric_tags(doc)
+        want = sorted(by_getter(doc))
+        assert sorted(rec.matcher(doc)) == want, text
+        n_matches += len(want)
+        for t in doc:
+            assert (t.tag_ == "NUM") == t._.num_like and (t.tag_ == "PCT") == t._.pct_like
+    assert n_matches > 100
+
+
+def test_split_memo_follows_the_rules(nlp, tmp_path):
+    """Split points are memoised per norm; new rules (other units) start a new memo."""
+    import shutil
+
+    from pipeline.targets import RULES_DIR, Rules, TargetRecognizer
+
+    text = "新增1处"
+    assert [t.text for t in nlp.make_doc(text)] == ["新增", "1处"]  # pkuseg keeps them together
+    rec = TargetRecognizer(nlp)
+    doc = nlp.make_doc(text)
+    rec._split_merged(doc)
+    assert [(t.text, t.norm_) for t in doc] == [("新增", "新增"), ("1", "1"), ("处", "处")]
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules_dir)
+    rules = Rules.load(rules_dir)
+    assert "处" in rules.vocab["units"]
+    rules.vocab["units"] = [u for u in rules.vocab["units"] if u != "处"]
+    rec.set_rules(rules)
+    doc = nlp.make_doc(text)
+    rec._split_merged(doc)
+    assert [t.text for t in doc] == ["新增", "1处"]
