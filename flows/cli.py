@@ -103,6 +103,33 @@ def serve() -> None:
 
 
 @app.command()
+def cluster(
+    workers: int = typer.Option(2, "--workers", min=1, help="Worker processes (one thread each)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface the scheduler listens on."),
+    port: int = typer.Option(8786, "--port", help="Scheduler port (0: any free port)."),
+) -> None:
+    """Run a Dask cluster whose workers load the models at start, until stopped (Ctrl-C).
+
+    Point `ingest --dask-address` (or POLICY_DASK_ADDRESS for the scheduled deployment) at
+    the address it prints: runs then skip the cluster start and the model loading."""
+    import signal
+    import threading
+
+    from flows.worker import start_cluster
+
+    c = start_cluster(workers, host, port)
+    typer.echo(json.dumps({"dask_address": c.scheduler_address, "workers": workers}), err=False)
+    sys.stdout.flush()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        stop.wait()
+    finally:
+        c.close()
+
+
+@app.command()
 def schema(out: Path = typer.Option(Path("docs/SCHEMA.md"), "--out", help="Where to write it.")) -> None:
     """Write docs/SCHEMA.md from the table declarations."""
     from pipeline.tables import schema_markdown

@@ -6,30 +6,60 @@ from datetime import timedelta
 from typing import Any
 
 from flows.config import FlowSettings
-from flows.ingest import ingest_flow
+from flows.ingest import ingest_flow, task_runner
 from flows.retrain import retrain_flow
 
 
-def deployments(settings: FlowSettings | None = None) -> list[Any]:
+def scheduled_ingest_flow(settings: FlowSettings | None = None) -> Any:
+    """The ingest flow with the task runner the settings ask for: a standing Dask cluster
+    (``POLICY_DASK_ADDRESS``, see ``policy-clauses cluster``), a local cluster per run
+    (``POLICY_WORKERS``), else threads."""
+    s = settings or FlowSettings()
+    runner = task_runner(s.workers, s.dask_address)
+    return ingest_flow.with_options(task_runner=runner) if runner is not None else ingest_flow
+
+
+def specs(settings: FlowSettings | None = None) -> list[tuple[Any, dict[str, Any]]]:
+    """(flow, deployment options) of every deployment."""
     s = settings or FlowSettings()
     s.inbox.mkdir(parents=True, exist_ok=True)
-    ingest = ingest_flow.to_deployment(
-        name="ingest-inbox",
-        interval=timedelta(minutes=s.ingest_interval_minutes),
-        parameters={"sources": [str(s.inbox)], "out": str(s.out)},
-        description="Scan the inbox and ingest new or changed documents.",
-    )
-    retrain = retrain_flow.to_deployment(
-        name="retrain-nightly",
-        cron=s.retrain_cron,
-        parameters={"relabel_sources": [str(s.inbox)], "out": str(s.out)},
-        description="Retrain when annotations changed; promote only if not worse.",
-    )
-    return [ingest, retrain]
+    return [
+        (scheduled_ingest_flow(s), {
+            "name": "ingest-inbox",
+            "interval": timedelta(minutes=s.ingest_interval_minutes),
+            "parameters": {"sources": [str(s.inbox)], "out": str(s.out)},
+            "description": "Scan the inbox and ingest new or changed documents.",
+        }),
+        (retrain_flow, {
+            "name": "retrain-nightly",
+            "cron": s.retrain_cron,
+            "parameters": {"relabel_sources": [str(s.inbox)], "out": str(s.out)},
+            "description": "Retrain when annotations changed; promote only if not worse.",
+        }),
+    ]
+
+
+def deployments(settings: FlowSettings | None = None) -> list[Any]:
+    """The deployments as Prefect RunnerDeployments (for inspection)."""
+    return [f.to_deployment(**opts) for f, opts in specs(settings)]
 
 
 def serve(settings: FlowSettings | None = None) -> None:
-    """Serve the deployments against the Prefect API in the environment (PREFECT_API_URL)."""
-    from prefect import serve as prefect_serve
+    """Serve the deployments against the Prefect API in the environment (PREFECT_API_URL).
 
-    prefect_serve(*deployments(settings))
+    The runner is given the flow objects (``Runner.add_flow``), so each run uses the
+    flow as configured here, task runner included; ``prefect.serve(*deployments)``
+    would load ``ingest_flow`` from its entrypoint and drop the task runner setting.
+    """
+    import asyncio
+
+    from prefect.exceptions import TerminationSignal
+    from prefect.runner import Runner
+
+    runner = Runner(pause_on_shutdown=True)
+    for f, opts in specs(settings):
+        runner.add_flow(f, **opts)
+    try:
+        asyncio.run(runner.start())
+    except (KeyboardInterrupt, TerminationSignal):
+        pass

@@ -165,6 +165,11 @@ def task_runner(workers: int = 0, dask_address: str | None = None) -> Any:
 
     if dask_address:
         return DaskTaskRunner(address=dask_address)
+    import dask
+
+    from flows.worker import QUIET_CONFIG
+
+    dask.config.set(QUIET_CONFIG)  # this process starts the cluster: its workers get this config
     return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True})
 
 

@@ -245,3 +245,20 @@ def test_ingest_flow_refuses_a_tampered_model_before_any_task(prefect_harness, t
     with pytest.raises(ModelIntegrityError, match="does not match the registry"):
         ingest_flow(sources=[str(src)], out=str(out), models_dir=str(models))
     assert not list(out.glob("*.parquet"))
+
+
+def test_scheduled_ingest_uses_the_task_runner_of_the_settings(tmp_path: Path) -> None:
+    """POLICY_DASK_ADDRESS / POLICY_WORKERS reach the served ingest flow (they were once
+    declared and never used); without them the flow keeps its thread runner."""
+    from flows.config import FlowSettings
+    from flows.deployments import scheduled_ingest_flow, specs
+
+    standing = scheduled_ingest_flow(FlowSettings(inbox=tmp_path, dask_address="tcp://10.0.0.1:8786"))
+    assert type(standing.task_runner).__name__ == "DaskTaskRunner"
+    assert standing.task_runner.address == "tcp://10.0.0.1:8786"
+    local = scheduled_ingest_flow(FlowSettings(inbox=tmp_path, workers=3))
+    assert local.task_runner.cluster_kwargs["n_workers"] == 3
+    plain = scheduled_ingest_flow(FlowSettings(inbox=tmp_path))
+    assert type(plain.task_runner).__name__ != "DaskTaskRunner"
+    flows_ = [f for f, _ in specs(FlowSettings(inbox=tmp_path, dask_address="tcp://10.0.0.1:8786"))]
+    assert flows_[0].task_runner.address == "tcp://10.0.0.1:8786"

@@ -80,12 +80,70 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         log.close()
 
 
-def test_scheduled_ingest_picks_up_a_new_document(server_env: dict[str, str], tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def standing_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """``policy-clauses cluster --workers 1``: its address, and its log."""
+    logs = tmp_path_factory.mktemp("cluster")
+    out, err = open(logs / "stdout", "w"), open(logs / "stderr", "w")  # noqa: SIM115
+    proc = subprocess.Popen([str(BIN / "policy-clauses"), "cluster", "--workers", "1", "--port", "0"],
+                            cwd=ROOT, stdout=out, stderr=err, start_new_session=True)
+    deadline = time.monotonic() + 180
+    try:
+        while not (logs / "stdout").read_text().strip():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("cluster did not start:\n" + (logs / "stderr").read_text()[-3000:])
+            time.sleep(0.5)
+        info = json.loads((logs / "stdout").read_text().strip().splitlines()[-1])
+        yield {"address": info["dask_address"], "stderr": str(logs / "stderr")}
+    finally:
+        _stop(proc)
+        out.close()
+        err.close()
+
+
+def _tasks_computed(address: str) -> int:
+    """How many ingest tasks the cluster's scheduler has seen computed so far."""
+    from distributed import Client
+
+    def count(dask_scheduler) -> int:  # type: ignore[no-untyped-def]
+        return sum(p.state_counts.get("memory", 0) for name, p in dask_scheduler.task_prefixes.items()
+                   if "process" in name)
+
+    with Client(address, timeout=30) as c:
+        return int(c.run_on_scheduler(count))
+
+
+def test_standing_cluster_workers_hold_the_models_before_any_run(standing_cluster: dict[str, str]) -> None:
+    """The workers of ``policy-clauses cluster`` load the models at start (Dask preload),
+    with Dask's profiler and fast polling off."""
+    from distributed import Client
+
+    assert "models loaded in" in Path(standing_cluster["stderr"]).read_text()
+
+    def state() -> dict[str, object]:
+        import dask
+
+        from flows import ingest
+
+        eng = ingest._ENGINES.get(None)
+        return {"nlp": eng is not None and eng._nlp is not None,
+                "classifier": eng is not None and eng._classifier is not None,
+                "profile": dask.config.get("distributed.worker.profile.enabled")}
+
+    with Client(standing_cluster["address"], timeout=30) as c:
+        states = list(c.run(state).values())
+    assert states == [{"nlp": True, "classifier": True, "profile": False}]
+
+
+def test_scheduled_ingest_picks_up_a_new_document(server_env: dict[str, str], standing_cluster: dict[str, str],
+                                                  tmp_path: Path) -> None:
+    """``serve`` runs the scheduled ingest on the cluster POLICY_DASK_ADDRESS names."""
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     inbox.mkdir()
     shutil.copy(CORPUS / "shanghai-2017-consumer-goods-quality.txt", inbox / "first.txt")
     env = {**server_env, "POLICY_INBOX": str(inbox), "POLICY_OUT": str(out),
-           "POLICY_INGEST_INTERVAL_MINUTES": "0.1"}
+           "POLICY_INGEST_INTERVAL_MINUTES": "0.1", "POLICY_DASK_ADDRESS": standing_cluster["address"]}
+    before = _tasks_computed(standing_cluster["address"])
     log = open(tmp_path / "serve.log", "w")  # noqa: SIM115
     serve = subprocess.Popen([str(BIN / "policy-clauses"), "serve"], env=env, cwd=ROOT,
                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -100,6 +158,7 @@ def test_scheduled_ingest_picks_up_a_new_document(server_env: dict[str, str], tm
     assert sorted(docs.doc_id) == ["first", "second"]
     clauses = pd.read_parquet(out / "clauses.parquet")
     assert clauses.label.notna().all()
+    assert _tasks_computed(standing_cluster["address"]) >= before + 2  # one task per document
 
 
 def _wait_for_doc(out: Path, doc_id: str, proc: subprocess.Popen, log: Path, timeout: float = 240) -> None:  # type: ignore[type-arg]
@@ -114,13 +173,16 @@ def _wait_for_doc(out: Path, doc_id: str, proc: subprocess.Popen, log: Path, tim
     pytest.fail(f"no scheduled run ingested {doc_id!r} within {timeout}s:\n" + log.read_text()[-3000:])
 
 
-def test_dask_runner_gives_the_same_tables(server_env: dict[str, str], tmp_path: Path) -> None:
+def test_dask_runner_gives_the_same_tables(server_env: dict[str, str], standing_cluster: dict[str, str],
+                                          tmp_path: Path) -> None:
+    """Threads, a local cluster per run (--workers) and a standing cluster (--dask-address)."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for name in ("gansu-2015-quality-action-plan", "shanghai-2017-consumer-goods-quality", "anhui-2022-rcep-opening"):
         shutil.copy(CORPUS / f"{name}.txt", inbox / f"{name}.txt")
     results = {}
-    for name, extra in (("default", []), ("dask", ["--workers", "2"])):
+    for name, extra in (("default", []), ("dask", ["--workers", "2"]),
+                        ("standing", ["--dask-address", standing_cluster["address"]])):
         out = tmp_path / name
         r = subprocess.run([str(BIN / "policy-clauses"), "ingest", str(inbox), "--out", str(out), "--json", *extra],
                            env=server_env, cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -128,10 +190,11 @@ def test_dask_runner_gives_the_same_tables(server_env: dict[str, str], tmp_path:
         assert json.loads(r.stdout.strip().splitlines()[-1])["new"] == 3
         results[name] = out
     for table in ("documents", "clauses", "targets", "errors"):
-        a = pd.read_parquet(results["default"] / f"{table}.parquet")
-        b = pd.read_parquet(results["dask"] / f"{table}.parquet")
         volatile = ["ingested_at", "at", "source_path"]
+        a = pd.read_parquet(results["default"] / f"{table}.parquet")
         a = a.drop(columns=volatile, errors="ignore").reset_index(drop=True)
-        b = b.drop(columns=volatile, errors="ignore").reset_index(drop=True)
         assert len(a) or table in ("errors", "targets")
-        pd.testing.assert_frame_equal(a, b)
+        for other in ("dask", "standing"):
+            b = pd.read_parquet(results[other] / f"{table}.parquet")
+            b = b.drop(columns=volatile, errors="ignore").reset_index(drop=True)
+            pd.testing.assert_frame_equal(a, b)
