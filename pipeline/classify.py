@@ -32,10 +32,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from pipeline.provision import ModelIntegrityError, sha256_file, verify_registered_model  # noqa: F401  (re-exported)
+from pipeline.provision import (  # noqa: F401  (ModelIntegrityError, REGISTRY_NAME, current_version: re-exported)
+    REGISTRY_NAME,
+    ModelIntegrityError,
+    current_version,
+    read_registry,
+    registry_dir,
+    sha256_file,
+    verify_registered_model,
+)
 from pipeline.settings import LABELS, get_settings
-
-REGISTRY_NAME = "clause-classifier"
 
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _DIGITS = re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
@@ -535,17 +541,6 @@ ABLATIONS: dict[str, FeatureSet] = {
 
 # --- registry ---------------------------------------------------------------------------
 
-def registry_dir(models_dir: Path | None = None) -> Path:
-    return (models_dir or get_settings().models_dir) / REGISTRY_NAME
-
-
-def _read_registry(root: Path) -> dict[str, Any]:
-    path = root / "registry.json"
-    if not path.exists():
-        return {"current": None, "versions": {}}
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def _write_registry(root: Path, reg: dict[str, Any]) -> None:
     tmp = root / "registry.json.tmp"
     tmp.write_text(json.dumps(reg, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -595,7 +590,7 @@ def train_and_register(
     }
     (vdir / "params.json").write_text(json.dumps(settings_doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (vdir / "MODEL_CARD.md").write_text(model_card(version, settings_doc, metrics), encoding="utf-8")
-    reg = _read_registry(root)
+    reg = read_registry(root)
     reg["versions"][version] = {
         "sha256": digest, "training_data_sha256": data_hash, "created": stamp.isoformat(),
         "macro_f1": metrics["macro_f1"],
@@ -609,19 +604,15 @@ def train_and_register(
 
 def promote(version: str, models_dir: Path | None = None) -> None:
     root = registry_dir(models_dir)
-    reg = _read_registry(root)
+    reg = read_registry(root)
     if version not in reg["versions"]:
         raise KeyError(f"unknown model version {version!r}")
     reg["current"] = version
     _write_registry(root, reg)
 
 
-def current_version(models_dir: Path | None = None) -> str | None:
-    return _read_registry(registry_dir(models_dir)).get("current")
-
-
 def registry(models_dir: Path | None = None) -> dict[str, Any]:
-    return _read_registry(registry_dir(models_dir))
+    return read_registry(registry_dir(models_dir))
 
 
 def model_card(version: str, settings_doc: dict[str, Any], m: dict[str, Any]) -> str:

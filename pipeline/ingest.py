@@ -133,23 +133,20 @@ class Processed:
 
 
 def registered_version(models_dir: Path | None = None) -> str | None:
-    """The current version of the classifier registry (``pipeline.classify.current_version``),
-    read from its registry.json without importing the classifier code (scikit-learn, ~2 s)."""
-    import json
+    """The classifier registry's current version, read without importing the classifier
+    code (scikit-learn, ~2 s): ``pipeline.provision.current_version``."""
+    from pipeline.provision import current_version
 
-    path = (models_dir or get_settings().models_dir) / "clause-classifier" / "registry.json"
-    if not path.exists():
-        return None
-    return json.loads(path.read_text(encoding="utf-8")).get("current")
+    return current_version(models_dir)
 
 
 def verify_registered(version: str | None, models_dir: Path | None = None) -> None:
     """Check the version's model file against its recorded sha256 without loading it (a flow
     refuses a tampered model before any task starts); raises ``ModelIntegrityError``."""
-    from pipeline.provision import verify_registered_model
+    from pipeline.provision import registry_dir, verify_registered_model
 
     if version is not None:
-        verify_registered_model((models_dir or get_settings().models_dir) / "clause-classifier", version)
+        verify_registered_model(registry_dir(models_dir), version)
 
 
 class Engine:

@@ -32,17 +32,39 @@ MISSING_HELP = (
 )
 
 
+REGISTRY_NAME = "clause-classifier"
+
+
 class ModelIntegrityError(RuntimeError):
     """A model file does not match the sha256 recorded for it; it is not loaded."""
+
+
+# The classifier registry is read here, free of scikit-learn, so the flow process can learn
+# and verify the current version without importing the classifier code (~2 s).
+def registry_dir(models_dir: Path | None = None) -> Path:
+    """The classifier registry: ``<models_dir>/clause-classifier``."""
+    return (models_dir or get_settings().models_dir) / REGISTRY_NAME
+
+
+def read_registry(root: Path) -> dict[str, Any]:
+    """``root/registry.json`` ({"current": version or None, "versions": {...}})."""
+    import json
+
+    path = root / "registry.json"
+    if not path.exists():
+        return {"current": None, "versions": {}}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def current_version(models_dir: Path | None = None) -> str | None:
+    """The registry's current classifier version, None when none was registered."""
+    return read_registry(registry_dir(models_dir)).get("current")
 
 
 def verify_registered_model(root: Path, version: str) -> Path:
     """The path of ``root/<version>/model.joblib`` after checking it against the sha256 that
     ``root/registry.json`` records for it (without loading it: joblib files run code)."""
-    import json
-
-    entry = json.loads((root / "registry.json").read_text(encoding="utf-8"))["versions"].get(version) \
-        if (root / "registry.json").exists() else None
+    entry = read_registry(root)["versions"].get(version)
     if entry is None:
         raise ModelIntegrityError(f"model version {version!r} is not in {root / 'registry.json'}")
     path = root / version / "model.joblib"
