@@ -1233,9 +1233,9 @@ def render_markdown(res: dict[str, Any]) -> str:  # noqa: C901 - one report, top
             f"{_f(r['cli_prefect_standing2']['wall_s'], 0)} s; its task phase {_f(u1.get('task_phase_s'), 0)} s → "
             f"{_f(u2.get('task_phase_s'), 0)} s ({_f(v.get('speedup_standing_task_phase'), 2)}×); the first task "
             f"starts {_f(u1.get('first_task_start_s'), 0)} s / {_f(u2.get('first_task_start_s'), 0)} s after "
-            "launch (interpreter, `import prefect`, flow run, plan: read and hash every input). Two busy "
-            "processes on this machine each run ~12% slower than one alone (measured with the in-process "
-            "pipeline), and the flow process, scheduler and Prefect server share the same 2 cores. "
+            "launch (interpreter, `import prefect`, flow run, plan: read and hash every input) and the "
+            "flow, scheduler and Prefect server share the 2 cores with the workers (two busy in-process "
+            "pipelines ran ~12% slower each than one alone in a separate check, 2026-11-22). "
             "**Cluster per run** (`--workers N`): ")
     row("2 workers vs 1 (≥ 1.6×)",
         (f"{_f(ss, 2)}× standing cluster; " if ss is not None else "")
