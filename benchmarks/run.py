@@ -344,6 +344,17 @@ def cli_run(name: str, srcs: list[str], out: Path, extra: list[str], env: dict[s
 
 # --- the Prefect server ------------------------------------------------------------------
 
+def stop_group(proc: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM a process group started with ``start_new_session``; SIGKILL after 30 s."""
+    if proc is not None and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 class PrefectServer:
     def __init__(self, tmp: Path, env: dict[str, str]):
         with socket.socket() as s:
@@ -381,13 +392,7 @@ class PrefectServer:
 
     def stop(self) -> dict[str, Any]:
         mem = self.sampler.stop() if self.sampler else {}
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_group(self.proc)
         if hasattr(self, "log"):
             self.log.close()
         return mem
@@ -422,13 +427,7 @@ class StandingCluster:
 
     def stop(self) -> dict[str, Any]:
         mem = self.sampler.stop() if self.sampler else {}
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_group(self.proc)
         for f in (getattr(self, "out", None), getattr(self, "err", None)):
             if f:
                 f.close()
