@@ -170,7 +170,7 @@ def _set_numeric_tags(doc: Doc) -> None:
         k = _numeric_kind(t.norm_)
         tags.append(num if k[0] else pct if k[1] else other)
     if tags:
-        doc.from_array([TAG], numpy.asarray(tags, dtype="uint64").reshape(-1, 1))
+        doc.from_array([TAG], numpy.asarray(tags, dtype="uint64").reshape(-1, 1))  # type: ignore[arg-type]
 
 
 for _name, _getter in (("num_like", _num_like), ("pct_like", _pct_like)):
@@ -369,7 +369,10 @@ class TargetRecognizer:
             return 0
         for k in range(len(n) - 1, 0, -1):
             head, tail = n[:k], n[k:]
-            if tail in self.units and parse_quantity(head) is not None and parse_quantity(head).unit is None:
+            if tail not in self.units:
+                continue
+            q = parse_quantity(head)
+            if q is not None and q.unit is None:
                 if not re.fullmatch(r"[一二两三四五六七八九十百千万亿零0-9.]+", head):
                     return 0
                 return k
