@@ -165,12 +165,12 @@ def task_runner(workers: int = 0, dask_address: str | None = None) -> Any:
 
     if dask_address:
         return DaskTaskRunner(address=dask_address)
-    import dask
-
     from flows.worker import QUIET_CONFIG
 
-    dask.config.set(QUIET_CONFIG)  # this process starts the cluster: its workers get this config
-    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True})
+    # The workers' config travels with the cluster settings (a served flow runs in a fresh
+    # subprocess, where a dask.config.set made here would not apply).
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                          "config": QUIET_CONFIG})
 
 
 def run_ingest(sources: list[str], out: str, workers: int = 0, dask_address: str | None = None) -> dict[str, Any]:

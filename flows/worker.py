@@ -49,9 +49,10 @@ def start_cluster(workers: int, host: str = "127.0.0.1", port: int = 0) -> Any:
     import dask
     from distributed import LocalCluster
 
-    dask.config.set(QUIET_CONFIG)  # the nannies hand this process's config to the workers
+    dask.config.set(QUIET_CONFIG)  # this process: the scheduler and the nannies
     # The scheduler (in this process) unpickles each run's tasks, which name Prefect's and
     # the flow's functions: import them now, not during the first run (~2 s of CPU).
     import flows.ingest  # noqa: F401
     return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host=host,
-                        scheduler_port=port, dashboard_address=None, preload=[PRELOAD])
+                        scheduler_port=port, dashboard_address=None, preload=[PRELOAD],
+                        config=QUIET_CONFIG)

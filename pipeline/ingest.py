@@ -21,6 +21,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from filelock import FileLock
 
+# The classifier registry's current version, read without importing the classifier code
+# (scikit-learn, ~2 s).
+from pipeline.provision import current_version as registered_version
+from pipeline.provision import registry_dir, verify_registered_model
 from pipeline.read import (
     SUPPORTED_SUFFIXES,
     Document,
@@ -132,19 +136,9 @@ class Processed:
     targets: list[dict[str, Any]]
 
 
-def registered_version(models_dir: Path | None = None) -> str | None:
-    """The classifier registry's current version, read without importing the classifier
-    code (scikit-learn, ~2 s): ``pipeline.provision.current_version``."""
-    from pipeline.provision import current_version
-
-    return current_version(models_dir)
-
-
 def verify_registered(version: str | None, models_dir: Path | None = None) -> None:
     """Check the version's model file against its recorded sha256 without loading it (a flow
     refuses a tampered model before any task starts); raises ``ModelIntegrityError``."""
-    from pipeline.provision import registry_dir, verify_registered_model
-
     if version is not None:
         verify_registered_model(registry_dir(models_dir), version)
 

@@ -258,6 +258,7 @@ def test_scheduled_ingest_uses_the_task_runner_of_the_settings(tmp_path: Path) -
     assert standing.task_runner.address == "tcp://10.0.0.1:8786"
     local = scheduled_ingest_flow(FlowSettings(inbox=tmp_path, workers=3))
     assert local.task_runner.cluster_kwargs["n_workers"] == 3
+    assert local.task_runner.cluster_kwargs["config"]["distributed.worker.profile.enabled"] is False
     plain = scheduled_ingest_flow(FlowSettings(inbox=tmp_path))
     assert type(plain.task_runner).__name__ != "DaskTaskRunner"
     flows_ = [f for f, _ in specs(FlowSettings(inbox=tmp_path, dask_address="tcp://10.0.0.1:8786"))]
