@@ -58,7 +58,7 @@ models/zh-pkuseg/.provisioned: $(PKUSEG_SDIST) pipeline/provision.py | $(VENV)/.
 	$(PY) -m pipeline.provision $(PKUSEG_SDIST)
 	touch $@
 
-models/policy-nlp/meta.json: models/zh-pkuseg/.provisioned $(wildcard pipeline/patterns/*) pipeline/targets.py pipeline/nlp.py
+models/policy-nlp/meta.json: models/zh-pkuseg/.provisioned $(wildcard pipeline/patterns/*) pipeline/targets.py pipeline/nlp.py pipeline/fastseg.py
 	$(PY) -m pipeline.nlp
 
 lint: setup

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy
+import srsly
 from spacy.attrs import TAG
 from spacy.lang.zh import ChineseTokenizer, Segmenter
 from spacy.language import Language
@@ -33,6 +34,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans, get_words_and_spaces, registry
 
+from pipeline.fastseg import FastPkuseg, load_segmenter, set_processors, write_tables
 from pipeline.numbers import clean, fold, parse_number, parse_quantity
 from pipeline.script import t2s_same_length
 
@@ -77,15 +79,37 @@ def normalise(text: str) -> str:
 
 
 class PolicyChineseTokenizer(ChineseTokenizer):
-    """pkuseg over the normalised text; tokens keep the original characters, norm the normalised."""
+    """pkuseg over the normalised text; tokens keep the original characters, norm the normalised.
+
+    A saved pkuseg model with current fast tables beside it is loaded as
+    ``pipeline.fastseg.FastPkuseg`` (the same cut, faster, ~4 s less to load); ``to_disk``
+    writes the tables."""
 
     def __call__(self, text: str) -> Doc:
-        norm = normalise(text)
-        if len(norm) != len(text):  # pragma: no cover - normalise is length-preserving
-            norm = text
+        return self._doc(text, _normal_form(text), None)
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 256, **kwargs: Any) -> Iterator[Doc]:
+        """Docs for ``texts``; a FastPkuseg segments each batch in one pass."""
+        batch: list[str] = []
+        for text in texts:
+            batch.append(text)
+            if len(batch) >= batch_size:
+                yield from self._docs(batch)
+                batch = []
+        if batch:
+            yield from self._docs(batch)
+
+    def _docs(self, texts: list[str]) -> list[Doc]:
+        seg = self.pkuseg_seg if self.segmenter == Segmenter.pkuseg else None
+        if not isinstance(seg, FastPkuseg):
+            return [self._doc(t, _normal_form(t), None) for t in texts]
+        norms = [_normal_form(t) for t in texts]
+        return [self._doc(t, n, cut) for t, n, cut in zip(texts, norms, seg.cut_many(norms), strict=True)]
+
+    def _doc(self, text: str, norm: str, cut: list[str] | None) -> Doc:
         if self.segmenter == Segmenter.pkuseg and self.pkuseg_seg is not None:
             # What ChineseTokenizer does, without building a Doc of the normalised text.
-            norms, spaces = get_words_and_spaces(self.pkuseg_seg.cut(norm), norm)
+            norms, spaces = get_words_and_spaces(cut if cut is not None else self.pkuseg_seg.cut(norm), norm)
         else:
             base = super().__call__(norm)
             norms, spaces = [t.text for t in base], [bool(t.whitespace_) for t in base]
@@ -97,6 +121,35 @@ class PolicyChineseTokenizer(ChineseTokenizer):
         for tok, n in zip(doc, norms, strict=True):
             tok.norm_ = n
         return doc
+
+    def to_disk(self, path: str | Path, **kwargs: Any) -> None:
+        super().to_disk(path, **kwargs)
+        model_dir = Path(path) / "pkuseg_model"
+        if self.segmenter == Segmenter.pkuseg and self.pkuseg_seg is not None and model_dir.exists():
+            if isinstance(self.pkuseg_seg, FastPkuseg):
+                self.pkuseg_seg.save_tables(model_dir)
+            else:
+                write_tables(model_dir, self.pkuseg_seg.feature_extractor)
+
+    def from_disk(self, path: str | Path, **kwargs: Any) -> PolicyChineseTokenizer:
+        """ChineseTokenizer.from_disk, with the pkuseg model loaded by ``load_segmenter``."""
+        path = Path(path)
+        cfg = path / "cfg"
+        if cfg.exists():
+            self._set_config(srsly.read_json(cfg))
+        model_dir, processors = path / "pkuseg_model", path / "pkuseg_processors"
+        if self.segmenter != Segmenter.pkuseg or not model_dir.exists():
+            super().from_disk(path, **kwargs)
+            return self
+        self.pkuseg_seg = load_segmenter(model_dir)
+        if processors.exists():
+            set_processors(self.pkuseg_seg, processors)
+        return self
+
+
+def _normal_form(text: str) -> str:
+    norm = normalise(text)
+    return norm if len(norm) == len(text) else text  # normalise is length-preserving
 
 
 @registry.tokenizers("policy_zh_t2s.v1")
@@ -1072,7 +1125,11 @@ def extract_document_targets(nlp: Language, clauses: Sequence[Any], title: str |
     # pkuseg and the target component only where a target can be: the other clauses
     # have none (see NUMERAL_GATE), and their years come from the text alone.
     gated = [has_numeral(c.text) for c in clauses]
-    docs = iter(nlp.pipe((c.text for c, g in zip(clauses, gated, strict=True) if g), batch_size=64))
+    texts = [c.text for c, g in zip(clauses, gated, strict=True) if g]
+    tok = nlp.tokenizer
+    # The tokenizer's pipe segments the batch in one pass (FastPkuseg); spaCy's pipe takes Docs.
+    made = tok.pipe(texts) if isinstance(tok, PolicyChineseTokenizer) else texts
+    docs = iter(nlp.pipe(made, batch_size=64))
     for clause, g in zip(clauses, gated, strict=True):
         section = tuple(clause.section or ())
         spans = next(docs).spans.get(rec.spans_key, []) if g else []
