@@ -28,7 +28,6 @@ used, with a warning (``load_segmenter``).
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import warnings
 from pathlib import Path
@@ -41,6 +40,8 @@ from spacy_pkuseg import inference as _inf
 from spacy_pkuseg.config import config as _config
 from spacy_pkuseg.feature_extractor import FeatureExtractor
 from spacy_pkuseg.model import Model
+
+from pipeline.provision import sha256_file
 
 TABLES_FILE = "fast_tables.npz"
 FEATURES_FILE = "features.msgpack"
@@ -106,14 +107,6 @@ def _node_form(word: str) -> str | None:
             out.append(ch)
             i += 1
     return "".join(out)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def build_tables(feature_to_idx: dict[str, int], unigram: set[str], tag_to_idx: dict[str, int],
