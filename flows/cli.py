@@ -38,6 +38,7 @@ def ingest(
 ) -> None:
     """Read, segment, label and extract targets; write documents/clauses/targets/errors."""
     from pipeline.provision import ModelMissingError
+    from pipeline.tables import StoredTableError
 
     try:
         if no_prefect or no_classifier:
@@ -48,7 +49,7 @@ def ingest(
             result = run_ingest([str(s) for s in src], str(out), workers=workers, dask_address=dask_address)
             line = {k: result[k] for k in ("new", "changed", "unchanged", "failed", "out")}
             failures = []
-    except ModelMissingError as e:
+    except (ModelMissingError, StoredTableError) as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from e
     for f in failures:
@@ -286,8 +287,13 @@ def report(
 ) -> None:
     """Write a self-contained HTML report (charts, sortable targets table)."""
     from pipeline.report import write_report
+    from pipeline.tables import StoredTableError
 
-    typer.echo(f"wrote {write_report(tables, out)}")
+    try:
+        typer.echo(f"wrote {write_report(tables, out)}")
+    except StoredTableError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from e
 
 
 @app.command()

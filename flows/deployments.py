@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
 from typing import Any
 
@@ -63,3 +64,7 @@ def serve(settings: FlowSettings | None = None) -> None:
         asyncio.run(runner.start())
     except (KeyboardInterrupt, TerminationSignal):
         pass
+    finally:
+        # The runner removes its storage directory (TMPDIR/runner_storage/<uuid>) only when
+        # its context exits normally; on SIGTERM it stayed behind, one per serve.
+        shutil.rmtree(runner._tmp_dir, ignore_errors=True)

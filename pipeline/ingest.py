@@ -36,7 +36,15 @@ from pipeline.read import (
 )
 from pipeline.segment import Clause, segment
 from pipeline.settings import get_settings
-from pipeline.tables import CLAUSES, DOCUMENTS, ERRORS, TARGETS, read_table, write_table
+from pipeline.tables import (
+    CLAUSES,
+    DOCUMENTS,
+    ERRORS,
+    TARGETS,
+    missing_columns,
+    read_table,
+    write_table,
+)
 
 PIPELINE_VERSION = "0.2.0"
 
@@ -313,6 +321,10 @@ def plan(
     summary = Summary(out=str(out_dir))
     now = datetime.now(UTC)
     files, errors = scan_inputs(sources)
+    # Tables written by an earlier version (a column added since): every document whose
+    # source is in this run is processed again, so its rows get the new columns; the others
+    # keep them null (read_table) until they are ingested again.
+    outdated = [t.name for t in (DOCUMENTS, CLAUSES, TARGETS) if missing_columns(out_dir, t)]
     documents = read_table(out_dir, DOCUMENTS)
     old = {
         r["doc_id"]: r
@@ -345,7 +357,7 @@ def plan(
         by_hash[sha] = doc_id
         ok_paths.add(str(path))
         prev = old.get(doc_id)
-        if (prev is not None and prev["content_sha256"] == sha
+        if (prev is not None and prev["content_sha256"] == sha and not outdated
                 and prev["pipeline_version"] == PIPELINE_VERSION
                 and prev["model_version"] == model_version):
             summary.unchanged += 1  # decided on the text alone: no metadata is read

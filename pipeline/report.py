@@ -189,7 +189,7 @@ def targets_by_year_chart(targets: pd.DataFrame) -> str:
         parts.append(f"<text class=\"axis\" x=\"{left - 6}\" y=\"{y + 4:.1f}\" text-anchor=\"end\">{tick}</text>")
     for i, key in enumerate(keys):
         x = left + slot * i + (slot - bar_w) / 2
-        base = top + plot_h
+        base: float = top + plot_h
         total = sum(counts[key].values())
         for kind in kinds:
             n = counts[key][kind]

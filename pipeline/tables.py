@@ -162,14 +162,65 @@ def empty(table: Table) -> pa.Table:
     return table.schema.empty_table()
 
 
+class StoredTableError(SchemaError):
+    """A table already in the output folder cannot be read as this version declares it."""
+
+
 def read_table(out_dir: Path, table: Table) -> pa.Table:
-    """Read a table, or an empty one with its schema when it does not exist yet."""
+    """Read a table, or an empty one with its schema when it does not exist yet.
+
+    A table written by an earlier version that lacks columns added since (all nullable, see
+    ``missing_columns``) is read with those columns null. A file that is not parquet, has
+    columns this version does not know (a newer version wrote it: rewriting would drop
+    them) or lacks a required column raises ``StoredTableError`` naming the file; nothing
+    is written over it.
+    """
     path = Path(out_dir) / table.filename()
     if not path.exists():
         return empty(table)
-    # ParquetFile, not pq.read_table: the same table without importing pyarrow.dataset (~0.5 s).
-    with pq.ParquetFile(path) as f:
-        return to_arrow(table, f.read())
+    try:
+        # ParquetFile, not pq.read_table: the same table without importing pyarrow.dataset (~0.5 s).
+        with pq.ParquetFile(path) as f:
+            data = f.read()
+    except (pa.ArrowException, OSError) as e:
+        raise StoredTableError(f"{path}: not a readable parquet file ({e}); it was left as it is — "
+                               f"move it away or write to another --out folder") from e
+    return _upgrade(table, data, path)
+
+
+def missing_columns(out_dir: Path, table: Table) -> list[str]:
+    """Declared columns the stored table lacks (it was written by an earlier version)."""
+    path = Path(out_dir) / table.filename()
+    if not path.exists():
+        return []
+    try:
+        names = set(pq.read_schema(path).names)
+    except (pa.ArrowException, OSError) as e:
+        raise StoredTableError(f"{path}: not a readable parquet file ({e}); it was left as it is — "
+                               f"move it away or write to another --out folder") from e
+    return [c.name for c in table.columns if c.name not in names]
+
+
+def _upgrade(table: Table, data: pa.Table, path: Path) -> pa.Table:
+    known = {c.name for c in table.columns}
+    extra = [n for n in data.column_names if n not in known]
+    if extra:
+        raise StoredTableError(
+            f"{path}: has columns {extra} that this version's {table.name} table does not declare "
+            f"(written by a newer policy-clauses?); not rewritten, since that would drop them — "
+            f"use the newer version or another --out folder")
+    missing = [c for c in table.columns if c.name not in data.column_names]
+    required = [c.name for c in missing if not c.nullable]
+    if required:
+        raise StoredTableError(
+            f"{path}: lacks the required columns {required} (written by an earlier version); "
+            f"ingest into a new --out folder to rebuild the tables")
+    for c in missing:
+        data = data.append_column(c.field(), pa.nulls(data.num_rows, c.type))
+    try:
+        return to_arrow(table, data)
+    except SchemaError as e:
+        raise StoredTableError(f"{path}: {e}") from e
 
 
 def write_table(out_dir: Path, table: Table, data: pa.Table | list[dict[str, Any]]) -> Path:

@@ -153,7 +153,7 @@ def evaluate_targets(annotations_dir: Path | str | None = None, nlp=None,
         by_clause: dict[int, list[dict]] = defaultdict(list)
         for p in preds:
             by_clause[p["clause_seq"]].append(p)
-        c = Counter()
+        c: Counter[str] = Counter()
         for i, r in enumerate(records):
             gold = list(r.get("targets") or [])
             pred = by_clause.get(i, [])

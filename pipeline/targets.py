@@ -448,7 +448,7 @@ class TargetRecognizer:
                 best = (s, n)
         return best
 
-    def _has_word(self, toks: Sequence[Token], words: set[str]) -> bool:
+    def _has_word(self, toks: Doc | Span | Sequence[Token], words: set[str]) -> bool:
         norms = [t.norm_ for t in toks]
         for i in range(len(norms)):
             acc = ""
@@ -546,7 +546,8 @@ class TargetRecognizer:
     # -- the core ---------------------------------------------------------
     def _extract(self, doc: Doc) -> list[tuple[_Cand, dict[str, Any], tuple[int, int]]]:
         matches = self.matcher(doc)
-        qty_spans, veto = [], []
+        qty_spans: list[Span] = []
+        veto: list[Span] = []
         for match_id, s, e in matches:
             label, rule = self.vocab.strings[match_id].split("|", 1)
             sp = Span(doc, s, e, label=rule)
@@ -607,9 +608,9 @@ class TargetRecognizer:
             soft = [i for i in range(item_start, c.start) if self._soft(doc, i, depth)]
             left = [t for t in doc[(soft[-1] + 1) if soft else item_start:c.start] if not t.is_space]
             between = [t for t in doc[item_start:c.start] if not t.is_space]
-            nxt = cands[idx + 1].start if idx + 1 < len(cands) else len(doc)
+            next_start = cands[idx + 1].start if idx + 1 < len(cands) else len(doc)
             right_end = c.end
-            while right_end < min(seg_end, nxt):
+            while right_end < min(seg_end, next_start):
                 if doc[right_end].norm_ in LIST_JOINERS and right_end + 1 < len(doc) and \
                         (doc[right_end + 1]._.num_like or doc[right_end + 1]._.pct_like):
                     break
@@ -732,7 +733,7 @@ class TargetRecognizer:
                 prev_end = c.end
                 continue
 
-            items: list[str] = []
+            items = []
             if case == "after":
                 r_toks = self._trim_right(right)
                 parts = [r_toks] if not r_toks or not r_toks[0].norm_.endswith(LEVEL_SUFFIX) else []
@@ -1154,9 +1155,9 @@ def extract_document_targets(nlp: Language, clauses: Sequence[Any], title: str |
                     "text": sp.text,
                     **rec_,
                 })
-        yr = _is_lead_in(rec, clause.text, section)
-        if yr is not None and not clause.is_heading:
-            lead_ins.append((section, yr))
+        lead_yr = _is_lead_in(rec, clause.text, section)
+        if lead_yr is not None and not clause.is_heading:
+            lead_ins.append((section, lead_yr))
     return out
 
 

@@ -146,3 +146,88 @@ def test_a_run_with_nothing_new_loads_no_model_and_reads_no_metadata(tmp_path: P
     assert (s.new, s.changed, s.unchanged, s.failed) == (0, 0, 1, 0)
     assert not again._classifier_loaded and again._nlp is None
     assert snapshot(out) == before
+
+
+# --- output folders written by other versions ------------------------------------------
+
+def _rewrite_without(path: Path, column: str) -> None:
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(path)
+    pq.write_table(t.drop_columns([column]), path)
+
+
+def test_tables_from_an_earlier_version_are_upgraded_not_rejected(tmp_path: Path) -> None:
+    """documents.parquet without ``region`` (as 0.1.0 wrote it): the documents of this run are
+    processed again and get it; one whose source is not in the run keeps its rows, region null."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    for name in ("loudi-2017-quality-city.txt", "gansu-2015-quality-action-plan.txt"):
+        shutil.copy(CORPUS / name, inbox / name)
+    ingest([inbox], out, engine=light())
+    fresh = pd.read_parquet(out / "documents.parquet").set_index("doc_id")
+    assert fresh.region.notna().all()
+    clauses_before = pd.read_parquet(out / "clauses.parquet")
+    _rewrite_without(out / "documents.parquet", "region")
+    (inbox / "gansu-2015-quality-action-plan.txt").unlink()
+
+    s = ingest([inbox], out, engine=light())
+    assert (s.new, s.changed, s.unchanged, s.failed) == (0, 1, 0, 0)
+    docs = pd.read_parquet(out / "documents.parquet").set_index("doc_id")
+    assert docs.loc["loudi-2017-quality-city", "region"] == fresh.loc["loudi-2017-quality-city", "region"]
+    assert pd.isna(docs.loc["gansu-2015-quality-action-plan", "region"])
+    def gansu(c: pd.DataFrame) -> pd.DataFrame:
+        return c[c.doc_id == "gansu-2015-quality-action-plan"].reset_index(drop=True)
+
+    assert gansu(pd.read_parquet(out / "clauses.parquet")).equals(gansu(clauses_before))
+    # Upgraded: the next run has nothing to do.
+    s = ingest([inbox], out, engine=light())
+    assert (s.new, s.changed, s.unchanged) == (0, 0, 1)
+
+
+def test_unreadable_or_foreign_tables_stop_the_run_and_stay_as_they_were(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import pytest
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from pipeline.tables import StoredTableError
+
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / "a.txt").write_text(GOOD, encoding="utf-8")
+    ingest([inbox], out, engine=light())
+    (inbox / "b.txt").write_text(GOOD.replace("90%", "95%"), encoding="utf-8")
+    clauses = out / "clauses.parquet"
+    good = clauses.read_bytes()
+
+    # 1. Not parquet at all.
+    clauses.write_bytes(b"not a parquet file")
+    before = snapshot(out)
+    with pytest.raises(StoredTableError, match=r"clauses\.parquet: not a readable parquet file"):
+        ingest([inbox], out, engine=light())
+    assert snapshot(out) == before
+    r = CliRunner().invoke(app, ["ingest", str(inbox), "--out", str(out), "--no-prefect", "--no-classifier"])
+    assert r.exit_code == 2 and "clauses.parquet: not a readable parquet file" in r.output
+    assert snapshot(out) == before
+
+    # 2. A column this version does not know: rewriting would drop it.
+    t = pq.read_table(pa.BufferReader(good))
+    pq.write_table(t.append_column("topic", pa.array(["x"] * t.num_rows)), clauses)
+    before = snapshot(out)
+    with pytest.raises(StoredTableError, match=r"clauses\.parquet: has columns \['topic'\]"):
+        ingest([inbox], out, engine=light())
+    assert snapshot(out) == before
+
+    # 3. A required column missing.
+    pq.write_table(t.drop_columns(["text"]), clauses)
+    before = snapshot(out)
+    with pytest.raises(StoredTableError, match=r"clauses\.parquet: lacks the required columns \['text'\]"):
+        ingest([inbox], out, engine=light())
+    assert snapshot(out) == before
+
+    # Put back, the run goes on as usual.
+    clauses.write_bytes(good)
+    s = ingest([inbox], out, engine=light())
+    assert (s.new, s.unchanged) == (1, 1)

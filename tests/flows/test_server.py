@@ -141,7 +141,9 @@ def test_scheduled_ingest_picks_up_a_new_document(server_env: dict[str, str], st
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     inbox.mkdir()
     shutil.copy(CORPUS / "shanghai-2017-consumer-goods-quality.txt", inbox / "first.txt")
-    env = {**server_env, "POLICY_INBOX": str(inbox), "POLICY_OUT": str(out),
+    tmp = tmp_path / "tmp"  # serve's TMPDIR: what it leaves there is checked after it stops
+    tmp.mkdir()
+    env = {**server_env, "POLICY_INBOX": str(inbox), "POLICY_OUT": str(out), "TMPDIR": str(tmp),
            "POLICY_INGEST_INTERVAL_MINUTES": "0.1", "POLICY_DASK_ADDRESS": standing_cluster["address"]}
     before = _tasks_computed(standing_cluster["address"])
     log = open(tmp_path / "serve.log", "w")  # noqa: SIM115
@@ -159,6 +161,9 @@ def test_scheduled_ingest_picks_up_a_new_document(server_env: dict[str, str], st
     clauses = pd.read_parquet(out / "clauses.parquet")
     assert clauses.label.notna().all()
     assert _tasks_computed(standing_cluster["address"]) >= before + 2  # one task per document
+    # Prefect's runner storage (TMPDIR/runner_storage/<uuid>) does not outlive serve.
+    storage = tmp / "runner_storage"
+    assert not storage.exists() or not any(storage.iterdir()), sorted(storage.iterdir())
 
 
 def _wait_for_doc(out: Path, doc_id: str, proc: subprocess.Popen, log: Path, timeout: float = 240) -> None:  # type: ignore[type-arg]
