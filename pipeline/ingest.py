@@ -34,6 +34,7 @@ from pipeline.read import (
     slugify_doc_id,
     text_sha256,
 )
+from pipeline.script import t2s
 from pipeline.segment import Clause, segment
 from pipeline.settings import get_settings
 from pipeline.tables import (
@@ -46,7 +47,7 @@ from pipeline.tables import (
     write_table,
 )
 
-PIPELINE_VERSION = "0.2.0"
+PIPELINE_VERSION = "0.3.0"
 
 
 @dataclass
@@ -226,11 +227,19 @@ def clause_id(doc_id: str, seq: int) -> str:
     return f"{doc_id}#{seq:04d}"
 
 
+def _identity(text: str) -> str:
+    return text
+
+
 def rows_for(p: Processed, model_version: str | None, now: datetime) -> tuple[dict, list[dict], list[dict]]:
     d = p.doc
+    # The *_simplified columns group across scripts: OpenCC t2s for a traditional-script
+    # document, the text itself otherwise (t2s is not the identity on simplified text: 乾隆).
+    zhs = t2s if d.script == "traditional" else _identity
     doc_row = {
         "doc_id": d.doc_id, "source_path": d.source_path, "text": d.text, "title": d.title,
-        "doc_number": d.doc_number, "issuer": d.issuer, "region": d.region, "published": d.published,
+        "doc_number": d.doc_number, "issuer": d.issuer, "region": d.region,
+        "region_simplified": zhs(d.region) if d.region else d.region, "published": d.published,
         "script": d.script, "encoding": d.encoding, "format": d.format,
         "content_sha256": d.content_sha256, "n_clauses": len(p.clauses),
         "pipeline_version": PIPELINE_VERSION, "model_version": model_version, "ingested_at": now,
@@ -243,6 +252,8 @@ def rows_for(p: Processed, model_version: str | None, now: datetime) -> tuple[di
             "start": c.start, "end": c.end, "text": c.text, "section": list(c.section),
             "provision_id": c.provision_id, "is_heading": c.is_heading,
             "lead_agencies": list(c.lead_agencies), "partner_agencies": list(c.partner_agencies),
+            "lead_agencies_simplified": [zhs(a) for a in c.lead_agencies],
+            "partner_agencies_simplified": [zhs(a) for a in c.partner_agencies],
             "label": lab, "confidence": conf, "model_version": model_version if lab else None,
         })
     target_rows = []
@@ -251,6 +262,8 @@ def rows_for(p: Processed, model_version: str | None, now: datetime) -> tuple[di
             "doc_id": d.doc_id, "clause_id": clause_id(d.doc_id, t["clause_seq"]),
             **{k: t[k] for k in ("start", "end", "text", "indicator", "value", "value_max", "unit",
                                  "comparator", "kind", "year", "per_year")},
+            "indicator_simplified": zhs(t["indicator"]) if t["indicator"] else t["indicator"],
+            "unit_simplified": zhs(t["unit"]) if t["unit"] else t["unit"],
         })
     return doc_row, clause_rows, target_rows
 

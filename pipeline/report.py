@@ -78,7 +78,8 @@ def render_page(tables_dir: Path, documents: pd.DataFrame, clauses: pd.DataFrame
                 targets_by_year_chart(targets)),
         section("lead-agencies", "Lead agencies",
                 f"Agencies that lead the most provisions (distinct document + provision number "
-                f"with the agency in its responsibility note; top {TOP_AGENCIES}).",
+                f"with the agency in its responsibility note; names in simplified script; "
+                f"top {TOP_AGENCIES}).",
                 lead_agencies_chart(clauses)),
         section("targets", "Targets",
                 "Every numeric target with the clause it stands in (target span highlighted, "
@@ -211,8 +212,15 @@ def lead_agencies_chart(clauses: pd.DataFrame) -> str:
     """Horizontal bars: the agencies leading the most provisions (doc + provision number)."""
     provisions: dict[str, set[tuple[str, str]]] = defaultdict(set)
     docs: dict[str, set[str]] = defaultdict(set)
-    for doc_id, prov, clause_id, agencies in zip(clauses["doc_id"], clauses["provision_id"],
-                                                 clauses["clause_id"], clauses["lead_agencies"], strict=True):
+    # Simplified script, so 市質監局 and 市质监局 are one bar; rows written before the column
+    # existed (null) fall back to the original script.
+    simplified = clauses["lead_agencies_simplified"] if "lead_agencies_simplified" in clauses \
+        else clauses["lead_agencies"]
+    for doc_id, prov, clause_id, original, agencies in zip(
+            clauses["doc_id"], clauses["provision_id"], clauses["clause_id"], clauses["lead_agencies"],
+            simplified, strict=True):
+        if agencies is None:
+            agencies = original
         if agencies is None or not len(agencies):
             continue
         key = (doc_id, prov if isinstance(prov, str) else clause_id)

@@ -58,6 +58,7 @@ DOCUMENTS = Table(
         Column("doc_number", pa.string(), True, "Issuing number (文号) found in the text.", "婁政發〔2017〕28號"),
         Column("issuer", pa.string(), True, "Issuing body found in the text.", "婁底市人民政府"),
         Column("region", pa.string(), True, "Province or city at the head of the issuer or title (original script).", "婁底市"),
+        Column("region_simplified", pa.string(), True, "region in simplified script, for grouping across scripts (OpenCC t2s for a traditional-script document, else region itself); null where region is, or in rows written before 0.3.0.", "娄底市"),
         Column("published", pa.date32(), True, "Publication or signing date found in the text.", "2017-10-17"),
         Column("script", pa.string(), False, "simplified / traditional / unknown (OpenCC t2s change rate).", "traditional"),
         Column("encoding", pa.string(), False, "Encoding or container the text was read from.", "utf-8"),
@@ -86,6 +87,8 @@ CLAUSES = Table(
         Column("is_heading", pa.bool_(), False, "True when the clause is a heading that opens a level of the chain.", "false"),
         Column("lead_agencies", STR_LIST, False, "Lead agencies from the provision's responsibility note (牵头/责任单位/负责).", "['市經信委', '市質監局']"),
         Column("partner_agencies", STR_LIST, False, "Partner agencies from the responsibility note (配合).", "['省發展改革委']"),
+        Column("lead_agencies_simplified", STR_LIST, True, "lead_agencies in simplified script (as region_simplified); null only in rows written before 0.3.0.", "['市经信委', '市质监局']"),
+        Column("partner_agencies_simplified", STR_LIST, True, "partner_agencies in simplified script (as region_simplified); null only in rows written before 0.3.0.", "['省发展改革委']"),
         Column("label", pa.string(), True, "goal / target / measure / safeguard / other; null when no classifier was available.", "target"),
         Column("confidence", pa.float32(), True, "Classifier probability of the label.", "0.93"),
         Column("model_version", pa.string(), True, "Classifier version that produced label and confidence.", "2026-11-22-a1b2c3d4"),
@@ -110,6 +113,8 @@ TARGETS = Table(
         Column("kind", pa.string(), False, "level, increase or decrease.", "level"),
         Column("year", pa.int32(), True, "Deadline year from the clause, its headings, its lead-in or the title.", "2020"),
         Column("per_year", pa.bool_(), False, "True for 每年/年均/每年度.", "false"),
+        Column("indicator_simplified", pa.string(), True, "indicator in simplified script (as documents.region_simplified), for grouping across scripts.", "主导产品采标率"),
+        Column("unit_simplified", pa.string(), True, "unit in simplified script (個 → 个), for grouping across scripts.", "个"),
     ),
 )
 

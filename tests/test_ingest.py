@@ -231,3 +231,47 @@ def test_unreadable_or_foreign_tables_stop_the_run_and_stay_as_they_were(tmp_pat
     clauses.write_bytes(good)
     s = ingest([inbox], out, engine=light())
     assert (s.new, s.unchanged) == (1, 1)
+
+
+def test_simplified_companions_group_across_scripts(seed_tables: Path) -> None:
+    docs = pd.read_parquet(seed_tables / "documents.parquet").set_index("doc_id")
+    assert docs.loc["loudi-2017-quality-city", ["script", "region", "region_simplified"]].tolist() == \
+        ["traditional", "婁底市", "娄底市"]
+    assert docs.loc["gansu-2015-quality-action-plan", ["script", "region", "region_simplified"]].tolist() == \
+        ["traditional", "甘肅省", "甘肃省"]
+    targets = pd.read_parquet(seed_tables / "targets.parquet")
+    loudi = targets[targets.doc_id == "loudi-2017-quality-city"]
+    assert (loudi.unit == "個").any()
+    assert set(loudi.unit_simplified) <= {"%", "个", "项", "家", "张"}
+    row = loudi[loudi.indicator == "主導產品采標率"]
+    assert row.indicator_simplified.tolist() == ["主导产品采标率"]
+    clauses = pd.read_parquet(seed_tables / "clauses.parquet")
+    lc = clauses[clauses.doc_id == "loudi-2017-quality-city"]
+    pairs = {(a, b) for x, y in zip(lc.lead_agencies, lc.lead_agencies_simplified, strict=True)
+             for a, b in zip(x, y, strict=True)}
+    assert ("市質監局", "市质监局") in pairs and ("市發改委", "市发改委") in pairs
+    # Simplified-script documents: the companions are the fields themselves.
+    simp = set(docs.index[docs.script == "simplified"])
+    assert len(simp) == 3  # Loudi and Gansu 2015 are in traditional script
+    d = docs.loc[sorted(simp)]
+    assert d.region_simplified.equals(d.region)
+    t = targets[targets.doc_id.isin(simp)]
+    assert t.indicator_simplified.equals(t.indicator) and t.unit_simplified.equals(t.unit)
+    c = clauses[clauses.doc_id.isin(simp)]
+    assert [list(x) for x in c.lead_agencies_simplified] == [list(x) for x in c.lead_agencies]
+    assert [list(x) for x in c.partner_agencies_simplified] == [list(x) for x in c.partner_agencies]
+
+
+def test_simplified_text_is_not_run_through_t2s(tmp_path: Path) -> None:
+    """乾县 is a county in Shaanxi; OpenCC t2s would make it 干县."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / "qianxian.txt").write_text(
+        "乾县人民政府关于加快质量发展的实施意见\n一、主要任务\n1.加强质量监管。严厉打击假冒伪劣。(牵头单位:乾县市场监管局)\n",
+        encoding="utf-8")
+    ingest([inbox], out, engine=light())
+    docs = pd.read_parquet(out / "documents.parquet")
+    assert docs.script.tolist() == ["simplified"]
+    clauses = pd.read_parquet(out / "clauses.parquet")
+    led = [a for x in clauses.lead_agencies_simplified for a in x]
+    assert "乾县市场监管局" in led and "干县市场监管局" not in led
