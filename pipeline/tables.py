@@ -188,9 +188,13 @@ def read_table(out_dir: Path, table: Table) -> pa.Table:
         with pq.ParquetFile(path) as f:
             data = f.read()
     except (pa.ArrowException, OSError) as e:
-        raise StoredTableError(f"{path}: not a readable parquet file ({e}); it was left as it is — "
-                               f"move it away or write to another --out folder") from e
+        raise _unreadable(path, e) from e
     return _upgrade(table, data, path)
+
+
+def _unreadable(path: Path, e: Exception) -> StoredTableError:
+    return StoredTableError(f"{path}: not a readable parquet file ({e}); it was left as it is — "
+                            f"move it away or write to another --out folder")
 
 
 def missing_columns(out_dir: Path, table: Table) -> list[str]:
@@ -201,8 +205,7 @@ def missing_columns(out_dir: Path, table: Table) -> list[str]:
     try:
         names = set(pq.read_schema(path).names)
     except (pa.ArrowException, OSError) as e:
-        raise StoredTableError(f"{path}: not a readable parquet file ({e}); it was left as it is — "
-                               f"move it away or write to another --out folder") from e
+        raise _unreadable(path, e) from e
     return [c.name for c in table.columns if c.name not in names]
 
 
