@@ -227,19 +227,19 @@ def clause_id(doc_id: str, seq: int) -> str:
     return f"{doc_id}#{seq:04d}"
 
 
-def _identity(text: str) -> str:
-    return text
-
-
 def rows_for(p: Processed, model_version: str | None, now: datetime) -> tuple[dict, list[dict], list[dict]]:
     d = p.doc
     # The *_simplified columns group across scripts: OpenCC t2s for a traditional-script
     # document, the text itself otherwise (t2s is not the identity on simplified text: 乾隆).
-    zhs = t2s if d.script == "traditional" else _identity
+    traditional = d.script == "traditional"
+
+    def zhs(text: str | None) -> str | None:
+        return t2s(text) if traditional and text else text
+
     doc_row = {
         "doc_id": d.doc_id, "source_path": d.source_path, "text": d.text, "title": d.title,
         "doc_number": d.doc_number, "issuer": d.issuer, "region": d.region,
-        "region_simplified": zhs(d.region) if d.region else d.region, "published": d.published,
+        "region_simplified": zhs(d.region), "published": d.published,
         "script": d.script, "encoding": d.encoding, "format": d.format,
         "content_sha256": d.content_sha256, "n_clauses": len(p.clauses),
         "pipeline_version": PIPELINE_VERSION, "model_version": model_version, "ingested_at": now,
@@ -262,8 +262,7 @@ def rows_for(p: Processed, model_version: str | None, now: datetime) -> tuple[di
             "doc_id": d.doc_id, "clause_id": clause_id(d.doc_id, t["clause_seq"]),
             **{k: t[k] for k in ("start", "end", "text", "indicator", "value", "value_max", "unit",
                                  "comparator", "kind", "year", "per_year")},
-            "indicator_simplified": zhs(t["indicator"]) if t["indicator"] else t["indicator"],
-            "unit_simplified": zhs(t["unit"]) if t["unit"] else t["unit"],
+            "indicator_simplified": zhs(t["indicator"]), "unit_simplified": zhs(t["unit"]),
         })
     return doc_row, clause_rows, target_rows
 
