@@ -32,7 +32,7 @@ from spacy.lang.zh import ChineseTokenizer, Segmenter
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
-from spacy.util import filter_spans, get_words_and_spaces, registry
+from spacy.util import filter_spans, get_words_and_spaces, minibatch, registry
 
 from pipeline.fastseg import FastPkuseg, load_segmenter, set_processors, write_tables
 from pipeline.numbers import clean, fold, parse_number, parse_quantity
@@ -90,14 +90,8 @@ class PolicyChineseTokenizer(ChineseTokenizer):
 
     def pipe(self, texts: Iterable[str], batch_size: int = 256, **kwargs: Any) -> Iterator[Doc]:
         """Docs for ``texts``; a FastPkuseg segments each batch in one pass."""
-        batch: list[str] = []
-        for text in texts:
-            batch.append(text)
-            if len(batch) >= batch_size:
-                yield from self._docs(batch)
-                batch = []
-        if batch:
-            yield from self._docs(batch)
+        for batch in minibatch(texts, size=batch_size):
+            yield from self._docs(list(batch))
 
     def _docs(self, texts: list[str]) -> list[Doc]:
         seg = self.pkuseg_seg if self.segmenter == Segmenter.pkuseg else None

@@ -15,8 +15,10 @@ def examples() -> dict[str, str]:
     return dict(re.findall(r"<!-- example: ([\w-]+) -->\n```python\n(.*?)```", text, re.S))
 
 
-def run(name: str, out: Path) -> object:
+def run(name: str, out: Path, limit: bool = True) -> object:
     code = examples()[name].replace('out = "data/out"', f"out = {str(out)!r}")
+    if not limit:
+        code = code.replace("limit 15", "")
     scope: dict[str, object] = {}
     exec(compile(code, f"README:{name}", "exec"), scope)  # noqa: S102 - our own README
     return scope["answer"]
@@ -62,9 +64,5 @@ def test_example_runs(name: str, seed_tables: Path) -> None:
 
 def duckdb_counts(out: Path) -> dict[str, int]:
     """The lead-agencies example's counts, every agency (not only the top 15)."""
-    code = examples()["lead-agencies"].replace('out = "data/out"', f"out = {str(out)!r}")
-    code = code.replace("limit 15", "")
-    scope: dict[str, object] = {}
-    exec(compile(code, "README:lead-agencies", "exec"), scope)  # noqa: S102 - our own README
-    df = scope["answer"]
+    df = run("lead-agencies", out, limit=False)
     return dict(zip(df.agency, df.provisions, strict=True))  # type: ignore[attr-defined]
