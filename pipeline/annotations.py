@@ -109,13 +109,22 @@ class AnnotationError(ValueError):
     """Annotation files are invalid; the message lists file:line: reason for each problem."""
 
 
-def document_text(corpus_dir: Path, doc_id: str) -> str:
-    """The text annotation offsets index: the corpus file decoded, \\r\\n → \\n."""
-    from pipeline.read import decode_bytes
+def corpus_file(corpus_dir: Path, doc_id: str) -> Path:
+    """The corpus file of ``doc_id``: ``corpus/<doc_id>.<suffix>`` for a supported suffix."""
+    from pipeline.read import SUPPORTED_SUFFIXES
 
-    path = Path(corpus_dir) / f"{doc_id}.txt"
-    text, _ = decode_bytes(path.read_bytes(), path)
-    return text.replace("\r\n", "\n")
+    found = [p for p in sorted(Path(corpus_dir).glob(f"{doc_id}.*")) if p.suffix.lower() in SUPPORTED_SUFFIXES]
+    if not found:
+        raise FileNotFoundError(f"no corpus file {doc_id}.* in {corpus_dir}")
+    return found[0]
+
+
+def document_text(corpus_dir: Path, doc_id: str) -> str:
+    """The text annotation offsets index: the corpus file as the readers produce it
+    (``documents.text``: decoded, \\r\\n → \\n, markdown rendered)."""
+    from pipeline.read import read_text
+
+    return read_text(corpus_file(corpus_dir, doc_id))[0]
 
 
 def annotation_files(directory: Path) -> list[Path]:

@@ -240,7 +240,7 @@ def rows_for(p: Processed, model_version: str | None, now: datetime) -> tuple[di
         "doc_id": d.doc_id, "source_path": d.source_path, "text": d.text, "title": d.title,
         "doc_number": d.doc_number, "issuer": d.issuer, "region": d.region,
         "region_simplified": zhs(d.region), "published": d.published,
-        "script": d.script, "encoding": d.encoding, "format": d.format,
+        "script": d.script, "encoding": d.encoding, "format": d.format, "source_url": d.source_url,
         "content_sha256": d.content_sha256, "n_clauses": len(p.clauses),
         "pipeline_version": PIPELINE_VERSION, "model_version": model_version, "ingested_at": now,
     }

@@ -33,7 +33,9 @@ def queue(tables_dir: Path, n: int = 200, random_share: float = 0.1, seed: int =
     clauses = clauses[clauses.label.notna()].copy()
     if corpus_dir is not None:
         # Only documents whose text is in the corpus can become gold.
-        available = {p.stem for p in Path(corpus_dir).glob("*.txt")}
+        from pipeline.read import SUPPORTED_SUFFIXES
+
+        available = {p.stem for p in Path(corpus_dir).iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES}
         clauses = clauses[clauses.doc_id.isin(available)]
     if clauses.empty:
         return []

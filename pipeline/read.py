@@ -17,9 +17,10 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.markdown import front_matter, looks_like_markdown, render
 from pipeline.script import t2s
 
-SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm", ".shtml", ".docx", ".pdf"}
+SUPPORTED_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".shtml", ".docx", ".pdf"}
 
 
 class ReadError(Exception):
@@ -48,6 +49,7 @@ class Document:
     region: str | None
     encoding: str
     format: str
+    source_url: str | None = None
 
 
 # --- decoding ---------------------------------------------------------------------------
@@ -258,15 +260,17 @@ TITLE_END = re.compile(
     r"规定|規定|细则|細則|措施|要点|要點|若干政策)(?:[(（][^)）]{0,30}[)）])?\**$"
 )
 ISSUER_LINE = re.compile(
-    r"^\**[\u4e00-\u9fff]{2,30}(?:人民政府办公厅|人民政府辦公廳|人民政府办公室|人民政府辦公室|人民政府|"
-    r"办公厅|辦公廳|委员会|委員會|局|厅|廳|办公室|辦公室)\**$"
+    r"^\**(?:[\u4e00-\u9fff]{2,30}(?:人民政府办公厅|人民政府辦公廳|人民政府办公室|人民政府辦公室|人民政府|"
+    r"办公厅|辦公廳|委员会|委員會|局|厅|廳|办公室|辦公室|(?<!第.)部)|国务院(?:办公厅)?|國務院(?:辦公廳)?)\**$"
 )
 DATE_CN = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 DATE_ISO = re.compile(r"(?:发布日期|發布日期|印发日期|發文日期|发文日期|成文日期)\s*[:：]?\s*((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})")
 
 
-def extract_metadata(text: str) -> dict[str, object]:
-    """Title, document number, issuer, publication date and script found in the text."""
+def extract_metadata(text: str, fmt: str = "text") -> dict[str, object]:
+    """Title, document number, issuer, publication date, script, region and source address
+    found in the text; for markdown, the front matter's fields come first (``front_matter``)."""
+    front = front_matter(text) if fmt == "markdown" else {}
     lines = [ln.strip().strip("*#").strip() for ln in text.splitlines()]
     lines = [ln for ln in lines if ln]
     title = None
@@ -296,6 +300,12 @@ def extract_metadata(text: str) -> dict[str, object]:
         if m2:
             issuer = m2.group(1)
     published = _find_date(text)
+    if front.get("title"):
+        title = front["title"]
+    if front.get("issuer") and _AGENCY_NAME.search(front["issuer"]) and not _NOT_AGENCY.search(front["issuer"]):
+        issuer = front["issuer"]  # a scraper's 发布机构 may hold a region or stray words
+    if front.get("published"):
+        published = _full_date(front["published"]) or published
     return {
         "title": title,
         "doc_number": doc_number,
@@ -303,7 +313,24 @@ def extract_metadata(text: str) -> dict[str, object]:
         "published": published,
         "script": detect_script(text),
         "region": find_region(issuer, title),
+        "source_url": front.get("source_url"),
     }
+
+
+# The name of an issuing body ends in one of these (工信部, 上海市科学技术委员会, 国务院办公厅).
+_AGENCY_NAME = re.compile(r"(?:部|委|局|厅|廳|院|办|辦|办公室|辦公室|政府|委员会|委員會|中心|署|会|會|行|所|处|處)$")
+_NOT_AGENCY = re.compile(r"(?:布局|格局|全局|大局|结局|結局|开局|開局|新局|破局|社会|社會|机会|機會|大会|大會|行业|行業)$")
+
+
+def _full_date(s: str) -> date | None:
+    """A date written in full (``2025-12-22``, ``2023年10月26日``); None for ``2022年1月``."""
+    m = re.search(r"((?:19|20)\d{2})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})", s)
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
 
 
 _REGION = re.compile(
@@ -390,7 +417,7 @@ def text_sha256(text: str) -> str:
 def make_document(path: Path, text: str, encoding: str, fmt: str, doc_id: str | None = None,
                   content_sha256: str | None = None) -> Document:
     """The Document of a text ``read_text`` returned: its hash and the metadata found in it."""
-    meta = extract_metadata(text)
+    meta = extract_metadata(text, fmt)
     return Document(
         doc_id=doc_id or slugify_doc_id(path),
         source_path=str(path),
@@ -439,6 +466,8 @@ def read_text(path: Path, max_chars: int | None = None, max_bytes: int | None = 
     text = text.replace("\r\n", "\n")
     if text.startswith("\ufeff"):
         text = text[1:]
+    if fmt == "text" and (suffix in (".md", ".markdown") or looks_like_markdown(text)):
+        text, fmt = render(text).text, "markdown"
     if not text.strip():
         raise ReadError(path, "read", "the document contains only white space")
     if max_chars is not None and len(text) > max_chars:

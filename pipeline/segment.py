@@ -53,8 +53,10 @@ ROLE_LABEL = re.compile(
     r"责任部门|責任部門|责任处室|責任處室|配合单位|配合單位)\s*[:：]"
 )
 # A bare list of agencies, ``(市商务粮食局、市经信委、市质监局)``: a note without a cue word.
-_AGENCY = r"[\u4e00-\u9fff]{1,16}(?:局|委|办|辦|厅|廳|部|会|會|府|中心|处|處|室|院|署|行|馆|館)"
-AGENCY_LIST = re.compile(rf"{_AGENCY}(?:[、，,]{_AGENCY}){{1,}}(?:[，,]?(?:相关|相關)[\u4e00-\u9fff]{{0,6}})?")
+_AGENCY = r"[\u4e00-\u9fff]{1,16}(?:局|委|办|辦|厅|廳|部|会|會|府|中心|处|處|室|院|署|行|馆|館|协|協|联|聯)"
+AGENCY_LIST = re.compile(rf"{_AGENCY}(?:[、，,]{_AGENCY}){{1,}}(?:[、，,]?(?:相关|相關|各)[\u4e00-\u9fff]{{0,6}})?")
+# One agency closing a sentence, ``…利用度。（市科委）``: a note too (not ``（试行）``).
+SINGLE_AGENCY = re.compile(rf"{_AGENCY}(?:[，,]?(?:等|相关|相關)[\u4e00-\u9fff]{{0,6}})?")
 LEAD_SUFFIX = re.compile(r"(?:牵头负责|牽頭負責|牵头|牽頭|按职责分工负责|按職責分工負責|负责|負責)$")
 PARTNER_SUFFIX = re.compile(r"(?:配合|参与|參與|协同|協同|协助|協助)$")
 
@@ -93,6 +95,8 @@ class Segmentation:
 
 # Markdown decoration in front of a heading in web-page text: ``**一、主要目标**``, ``## (一)``.
 MARKDOWN_LEAD = re.compile(r"^(?:\*\*|__|>\s*|#{1,6}\s+)+")
+# A markdown heading line (``## 政策全文``): its marks give its level and are not clause text.
+MD_HEADING = re.compile(r"(#{1,6})[ \t]+(?=\S)")
 
 
 def heading_marker(line: str) -> tuple[str, str] | None:
@@ -199,7 +203,9 @@ def find_trailing_note(
     inner = text[i + 1 : tail - 1].strip()
     if (i == s and not whole) or not inner or len(inner) > 400:
         return None
-    if not NOTE_CUES.search(inner) and not AGENCY_LIST.fullmatch(inner):
+    after_sentence = i > s and text[i - 1] in "。；;"
+    if not NOTE_CUES.search(inner) and not AGENCY_LIST.fullmatch(inner) and not (
+            after_sentence and SINGLE_AGENCY.fullmatch(inner)):
         return None
     lead, partner = parse_agencies(inner)
     if not lead and not partner:
@@ -299,6 +305,9 @@ def segment(text: str) -> Segmentation:
         nl = text.find("\n", pos)
         line_end = n if nl < 0 else nl
         ls, le = _strip(text, pos, line_end)
+        md = MD_HEADING.match(text, ls, le) if ls < le else None
+        if md:
+            ls = md.end()
         if ls < le:
             line_notes = find_notes(text, ls, le)
             body_end = line_notes[0].start if line_notes else le
@@ -306,6 +315,8 @@ def segment(text: str) -> Segmentation:
             # Scraped pages put glyph debris (``？``, ``•``) in front of headings.
             junk = JUNK_LEAD.match(line)
             marker = heading_marker(line[junk.end():] if junk else line)
+            if marker is None and md:
+                marker = (f"md{len(md.group(1))}", "")
             if marker is None and RUN_IN_HEADING.match(MARKDOWN_LEAD.sub("", line)) and _run_in_allowed(text, ls, body_end):
                 marker = ("run_in", "")
             if stack and stack[-1][0] == "dash" and (marker is None or marker[0] != "dash"):
@@ -361,12 +372,24 @@ def _run_in_allowed(text: str, s: int, e: int) -> bool:
 
 
 def _push_heading(stack: list[tuple[str, str, str]], kind: str, marker: str, text: str) -> None:
+    """Put a heading on the chain: it closes the open heading of its own kind and all below.
+
+    A markdown heading (``md1``…``md6``) closes every heading after the last markdown
+    heading of a higher level; a numbered one only looks below the last markdown heading,
+    so ``一、`` under a second ``## part`` does not close the first part's ``一、``."""
     if kind == "annex":
         stack.clear()
-    for i, (k, _, _) in enumerate(stack):
-        if k == kind:
-            del stack[i:]
-            break
+    last_md = max((i for i, (k, _, _) in enumerate(stack) if k.startswith("md")), default=-1)
+    if kind.startswith("md"):
+        level = int(kind[2:])
+        keep = max((i + 1 for i, (k, _, _) in enumerate(stack) if k.startswith("md") and int(k[2:]) < level),
+                   default=0)
+        del stack[keep:]
+    else:
+        for i in range(last_md + 1, len(stack)):
+            if stack[i][0] == kind:
+                del stack[i:]
+                break
     stack.append((kind, marker, text))
 
 

@@ -53,7 +53,7 @@ DOCUMENTS = Table(
     (
         Column("doc_id", pa.string(), False, "Stable readable id (from the file name).", "loudi-2017-quality-city"),
         Column("source_path", pa.string(), False, "Path of the input file as given to ingest.", "corpus/loudi-2017-quality-city.txt"),
-        Column("text", pa.string(), False, "Decoded text; for plain text the file content with \\r\\n → \\n. Clause and target offsets index it.", "婁底市人民政府關于…"),
+        Column("text", pa.string(), False, "Decoded text; for plain text the file content with \\r\\n → \\n, for markdown its rendering (no **, links or table pipes; # heading marks kept at line starts). Clause and target offsets index it.", "婁底市人民政府關于…"),
         Column("title", pa.string(), True, "Title found in the text.", "婁底市人民政府關于加快質量發展建設質量強市的實施意見"),
         Column("doc_number", pa.string(), True, "Issuing number (文号) found in the text.", "婁政發〔2017〕28號"),
         Column("issuer", pa.string(), True, "Issuing body found in the text.", "婁底市人民政府"),
@@ -62,7 +62,8 @@ DOCUMENTS = Table(
         Column("published", pa.date32(), True, "Publication or signing date found in the text.", "2017-10-17"),
         Column("script", pa.string(), False, "simplified / traditional / unknown (OpenCC t2s change rate).", "traditional"),
         Column("encoding", pa.string(), False, "Encoding or container the text was read from.", "utf-8"),
-        Column("format", pa.string(), False, "Input format: text, html, docx or pdf.", "text"),
+        Column("format", pa.string(), False, "Input format: text, markdown, html, docx or pdf (a .md file, or a .txt file with front matter or markdown marks, is markdown: its text is rendered, see pipeline/markdown.py).", "text"),
+        Column("source_url", pa.string(), True, "Address the document was taken from, from a markdown front matter's 来源/原文链接/source/url field; null when none was given.", "https://www.gov.cn/zhengce/content/2022-01/12/content_5667817.htm"),
         Column("content_sha256", pa.string(), False, "sha256 of the UTF-8 encoded text; unchanged content is skipped.", "9f2c…"),
         Column("n_clauses", pa.int32(), False, "Number of clauses of the document.", "315"),
         Column("pipeline_version", pa.string(), False, "Version of the segmenter/extractor code that produced the rows.", "0.1.0"),

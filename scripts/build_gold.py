@@ -6,7 +6,9 @@ addendum); the script refuses to write a document with an unresolved disagreemen
 Clause spans are then aligned with the current segmenter: a span that turned out to be
 a responsibility note is dropped, and a note glued to the front of a clause is cut off.
 
-usage: python scripts/build_gold.py [DOC_ID ...]   (default: every doc with both passes)
+usage: python scripts/build_gold.py [--root DIR] [DOC_ID ...]   (default: every doc with both passes)
+       --root annotations/held-aside builds the held-aside documents' gold from the passes
+       under DIR/passes into DIR/<doc_id>.jsonl (kept apart until the final scoring).
 Prints the agreement table used in annotations/README.md.
 """
 
@@ -23,7 +25,8 @@ from pipeline.agreement import compare  # noqa: E402
 from pipeline.annotations import document_text  # noqa: E402
 from pipeline.segment import segment  # noqa: E402
 
-PASSES = ROOT / "annotations" / "passes"
+GOLD = ROOT / "annotations"
+PASSES = GOLD / "passes"
 
 
 def load(p: Path) -> list[dict]:
@@ -81,6 +84,7 @@ def resolve(doc_id: str, dec: dict) -> tuple[list[dict], dict]:
                     break
     if unresolved:
         raise SystemExit("unresolved disagreements:\n" + "\n".join(unresolved))
+    revise(doc_id, gold)
     return align(doc_id, gold), {
         "doc_id": doc_id, "clauses": agr.n, "kappa": agr.kappa,
         "label_disagreements": len(agr.label_disagreements),
@@ -90,11 +94,92 @@ def resolve(doc_id: str, dec: dict) -> tuple[list[dict], dict]:
     }
 
 
-def align(doc_id: str, gold: list[dict]) -> list[dict]:
+def raw_to_text(doc_id: str) -> tuple[str, list[int] | None]:
+    """The document text and, for a markdown document, each raw offset's place in it.
+
+    The passes of the first 14 documents were made on the decoded file (``\\r\\n`` →
+    ``\\n``); since markdown is rendered (pipeline/markdown.py), a markdown document's
+    text differs, and its passes' spans are carried over through the renderer's map.
+    Returns (text, None) when the text is the decoded file itself.
+    """
+    from pipeline.annotations import corpus_file
+    from pipeline.markdown import render
+    from pipeline.read import decode_bytes
+
     text = document_text(ROOT / "corpus", doc_id)
+    path = corpus_file(ROOT / "corpus", doc_id)
+    raw = decode_bytes(path.read_bytes(), path)[0].replace("\r\n", "\n").lstrip("\ufeff")
+    if raw == text:
+        return text, None
+    r = render(raw)
+    assert r.text == text, f"{doc_id}: the reader's text is not the rendering of the file"
+    where = [-1] * (len(raw) + 1)
+    for i, s in enumerate(r.source):
+        if where[s] < 0:
+            where[s] = i
+    return text, where
+
+
+def carry_span(rec: dict, text: str, where: list[int] | None) -> dict | None:
+    """``rec`` with its span in the document text (None when rendering removed all of it)."""
+    if where is None:
+        return rec
+    kept = [where[i] for i in range(rec["start"], rec["end"]) if where[i] >= 0]
+    if not kept:
+        return None
+    s, e = kept[0], kept[-1] + 1
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if s >= e:
+        return None
+    targets = []
+    for t in rec["targets"]:
+        t = dict(t)
+        if t["text"] not in text[s:e]:
+            t["text"] = "".join(ch for ch in t["text"] if ch not in "*")
+        targets.append(t)
+    return dict(rec, start=s, end=e, text=text[s:e], targets=targets)
+
+
+def revise(doc_id: str, gold: list[dict]) -> None:
+    """Apply ``passes/revisions.jsonl``: decisions of a rule added to the addendum after both
+    passes of a document were made, where the passes agreed but the rule decides otherwise.
+
+    Each line: ``{"doc_id", "i": clause index (or list), "label"?: new label, "targets"?:
+    new target list (for a label change to or from ``target``, or a changed record), "rule"}``.
+    """
+    path = PASSES / "revisions.jsonl"
+    if not path.exists():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        if d["doc_id"] != doc_id:
+            continue
+        for i in d["i"] if isinstance(d["i"], list) else [d["i"]]:
+            rec = gold[i]
+            if "label" in d:
+                rec["label"] = d["label"]
+                if d["label"] != "target":
+                    rec["targets"] = []
+            if "targets" in d:
+                rec["targets"] = d["targets"]
+            rec["note"] = f"revised: {d['rule']}"
+
+
+def align(doc_id: str, gold: list[dict]) -> list[dict]:
+    text, where = raw_to_text(doc_id)
+    if all(text[r["start"]:r["end"]] == r["text"] for r in gold):
+        where = None  # passes made on the document text itself (the documents added since)
     current = {c.end: c for c in segment(text).clauses}
     out = []
     for rec in gold:
+        rec = carry_span(rec, text, where)
+        if rec is None:
+            continue  # markup only (an image, a table's separator row): not text any more
         c = current.get(rec["end"])
         if c is None or c.start < rec["start"]:
             continue  # the span is a responsibility note (guide §1): not a clause
@@ -107,16 +192,21 @@ def align(doc_id: str, gold: list[dict]) -> list[dict]:
 
 
 def main(argv: list[str]) -> int:
+    global GOLD, PASSES
+    if argv[:1] == ["--root"]:
+        GOLD = (ROOT / argv[1]).resolve()
+        PASSES = GOLD / "passes"
+        argv = argv[2:]
     docs = argv or sorted(p.stem for p in (PASSES / "b").glob("*.jsonl") if (PASSES / "a" / p.name).exists())
     dec = decisions()
     rows = []
     for doc_id in docs:
         gold, stats = resolve(doc_id, dec)
-        with open(ROOT / "annotations" / f"{doc_id}.jsonl", "w", encoding="utf-8") as f:
+        with open(GOLD / f"{doc_id}.jsonl", "w", encoding="utf-8") as f:
             for r in gold:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
         rows.append(stats)
-    (ROOT / "annotations" / "agreement.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    (GOLD / "agreement.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     for r in rows:
         print(f"{r['doc_id']:45s} {r['clauses']:5d} kappa={r['kappa']:.3f} label_dis={r['label_disagreements']:3d} "
               f"targets={r['targets_a']}/{r['targets_b']} matched={r['targets_matched']} field_dis={r['target_field_disagreements']}")

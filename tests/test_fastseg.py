@@ -52,7 +52,7 @@ def fast():
 @pytest.fixture(scope="module")
 def corpus_texts() -> list[str]:
     texts = []
-    for path in sorted(CORPUS.glob("*.txt")):
+    for path in sorted(p for p in CORPUS.iterdir() if p.suffix in (".txt", ".md")):
         text = read_document(path).text
         for clause in segment(text).clauses:
             texts += [clause.text, normalise(clause.text)]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.annotations import corpus_file
 from pipeline.read import ReadError, decode_bytes, detect_script, extract_metadata, read_document
 
 from .conftest import ROOT
@@ -183,7 +184,7 @@ def test_script_detection_counts_changed_characters_exactly() -> None:
     manifest = {r.split(",")[0]: r.split(",")[4] for r in
                 (ROOT / "corpus" / "manifest.csv").read_text(encoding="utf-8").splitlines()[1:]}
     for doc_id, script in manifest.items():
-        assert detect_script((ROOT / "corpus" / f"{doc_id}.txt").read_text(encoding="utf-8")) == script, doc_id
+        assert detect_script(corpus_file(ROOT / "corpus", doc_id).read_text(encoding="utf-8")) == script, doc_id
 
 
 def test_metadata_prefers_the_document_number_over_cited_ones() -> None:
