@@ -9,6 +9,8 @@ PY := $(VENV)/bin/python
 OUT ?= data/out
 PKUSEG_SDIST := .cache/pkuseg-0.0.25.tar.gz
 PKUSEG_HASH := dd012bf93689721c9574bc2b2ba98fb4ac22790cec0af354a78e217828b81e91
+JIEBA_SDIST := .cache/jieba-0.42.1.tar.gz
+JIEBA_HASH := 055ca12f62674fafed09427f176506079bc135638a14e23e25be909131928db2
 
 # Bytecode: this machine sets PYTHONDONTWRITEBYTECODE=1, and without .pyc files
 # `import prefect` takes ~6 s instead of ~2 s.
@@ -43,7 +45,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen
 	touch $@
 
-models: models/zh-pkuseg/.provisioned models/policy-nlp/meta.json
+models: models/zh-pkuseg/.provisioned models/lexicon/measure_words.tsv models/policy-nlp/meta.json
 
 # pkuseg==0.0.25's sdist carries the "mixed" model; pip verifies its sha256
 # (--require-hashes). Its setup.py needs cython and numpy just to build metadata.
@@ -58,7 +60,18 @@ models/zh-pkuseg/.provisioned: $(PKUSEG_SDIST) pipeline/provision.py | $(VENV)/.
 	$(PY) -m pipeline.provision $(PKUSEG_SDIST)
 	touch $@
 
-models/policy-nlp/meta.json: models/zh-pkuseg/.provisioned $(wildcard pipeline/patterns/*) pipeline/targets.py pipeline/nlp.py pipeline/fastseg.py
+# jieba==0.42.1's sdist carries its dictionary; its measure words (tag q) are the open
+# unit vocabulary of the target rules (pipeline/lexicon.py checks both hashes).
+$(JIEBA_SDIST): | $(UV)
+	mkdir -p .cache
+	echo "jieba==0.42.1 --hash=sha256:$(JIEBA_HASH)" > .cache/jieba-req.txt
+	$(UV) run --no-project --with pip python -m pip download --no-deps --no-binary :all: \
+	  --require-hashes -r .cache/jieba-req.txt -d .cache
+
+models/lexicon/measure_words.tsv: $(JIEBA_SDIST) pipeline/lexicon.py | $(VENV)/.synced
+	$(PY) -m pipeline.lexicon $(JIEBA_SDIST)
+
+models/policy-nlp/meta.json: models/zh-pkuseg/.provisioned models/lexicon/measure_words.tsv $(wildcard pipeline/patterns/*) pipeline/targets.py pipeline/nlp.py pipeline/fastseg.py
 	$(PY) -m pipeline.nlp
 
 lint: setup

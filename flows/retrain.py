@@ -52,7 +52,27 @@ def evaluate_current(annotations_dir: str, corpus_dir: str, models_dir: str, ver
     return evaluate(load_dataset(Path(annotations_dir), Path(corpus_dir)), builder=lambda: clone(model))
 
 
-@flow(name="retrain", flow_run_name="retrain {annotations_dir}", log_prints=True)
+def _run_name() -> str:
+    """``retrain on <annotations folder>`` (the default folder when none was given)."""
+    from prefect.runtime import flow_run
+
+    ann = flow_run.parameters.get("annotations_dir") or str(get_settings().annotations_dir)
+    return f"retrain on {Path(ann).name or ann}" + (" (forced)" if flow_run.parameters.get("force") else "")
+
+
+def decision_table(candidate: dict[str, Any], current: dict[str, Any] | None) -> str:
+    """Per-label F1 of the current model and the candidate, with the change, as markdown."""
+    def f1(m: dict[str, Any] | None, lab: str) -> float:
+        return m["per_label"][lab]["f1"] if m else float("nan")
+
+    rows = [f"| {lab} | {f1(current, lab):.3f} | {f1(candidate, lab):.3f} | {f1(candidate, lab) - f1(current, lab):+.3f} |"
+            for lab in LABELS]
+    cur_macro = current["macro_f1"] if current else float("nan")
+    rows.append(f"| macro | {cur_macro:.3f} | {candidate['macro_f1']:.3f} | {candidate['macro_f1'] - cur_macro:+.3f} |")
+    return "| label | current F1 | candidate F1 | change |\n|---|---|---|---|\n" + "\n".join(rows)
+
+
+@flow(name="retrain", flow_run_name=_run_name, log_prints=True)
 def retrain_flow(
     annotations_dir: str | None = None, corpus_dir: str | None = None, models_dir: str | None = None,
     relabel_sources: list[str] | None = None, out: str | None = None, force: bool = False,
@@ -75,10 +95,9 @@ def retrain_flow(
     cand = evaluate_candidate(ann, corpus, p)
     current = evaluate_current(ann, corpus, models, cur) if cur else None
     ok, reasons = gate(cand, current)
-    table = "| label | current F1 | candidate F1 |\n|---|---|---|\n" + "\n".join(
-        f"| {lab} | {current['per_label'][lab]['f1'] if current else float('nan'):.3f} | {cand['per_label'][lab]['f1']:.3f} |"
-        for lab in LABELS
-    ) + f"\n| macro | {current['macro_f1'] if current else float('nan'):.3f} | {cand['macro_f1']:.3f} |"
+    table = decision_table(cand, current) + (
+        f"\n\nLeave-one-document-out on the same folds: {cand.get('n_documents')} documents, "
+        f"{cand.get('n_clauses')} clauses, annotations sha256 {data_hash[:12]}.")
     if not ok:
         msg = f"kept {cur}: " + "; ".join(reasons) + "\n\n" + table
         create_markdown_artifact(key="retrain-decision", markdown=msg)

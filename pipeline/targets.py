@@ -240,11 +240,18 @@ class Rules:
 
     @classmethod
     def load(cls, rules_dir: Path | str | None = None) -> Rules:
+        """The rules of ``rules_dir`` (default ``pipeline/patterns``), their units extended
+        with the provisioned measure words (``pipeline.lexicon``; a saved pipeline already
+        carries them, so loading it adds nothing)."""
+        from pipeline.lexicon import load_measure_words
+
         d = Path(rules_dir) if rules_dir else RULES_DIR
         with open(d / PATTERNS_FILE, encoding="utf-8") as f:
             patterns = [json.loads(line) for line in f if line.strip()]
         with open(d / VOCAB_FILE, encoding="utf-8") as f:
             vocab = json.load(f)
+        known = set(vocab["units"]) | set(vocab["time_units"])
+        vocab["units"] = list(vocab["units"]) + [w for w in load_measure_words() if w not in known]
         return cls(patterns, vocab)
 
     def to_disk(self, d: Path) -> None:
