@@ -676,7 +676,7 @@ class Clock:
 STAGE_NAMES = {
     "read": "read/decode/metadata (read_text, make_document)", "segment": "segment (segment)",
     "targets": "extract targets (extract_document_targets: nlp.pipe + years)",
-    "classify": "classify (predict_clauses)", "rows": "rows (rows_for)",
+    "classify": "classify (proba_clauses)", "rows": "rows (rows_for)",
     "write": "write parquet (commit)", "plan": "plan: scan, compare (excl. read)",
     "process": "process_one/Engine overhead", "ingest": "ingest loop overhead",
     "load_nlp": "load spaCy pipeline (once)", "load_classifier": "load classifier (once)",
@@ -728,7 +728,7 @@ def instrument(clock: Clock) -> dict[str, int]:
     ingest.write_table = clock.sub("parquet_write", ingest.write_table)
     ingest.read_table = clock.sub("parquet_read", ingest.read_table)
     targets.extract_document_targets = clock.stage("targets", targets.extract_document_targets)
-    classify.ClauseClassifier.predict_clauses = clock.stage("classify", classify.ClauseClassifier.predict_clauses)
+    classify.ClauseClassifier.proba_clauses = clock.stage("classify", classify.ClauseClassifier.proba_clauses)
     nlp_mod.load_nlp = clock.stage("load_nlp", nlp_mod.load_nlp)
     classify.load_current = clock.stage("load_classifier", classify.load_current)
     spacy_pkuseg.pkuseg.cut = clock.sub("pkuseg", spacy_pkuseg.pkuseg.cut)

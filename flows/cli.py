@@ -1,16 +1,25 @@
 """The `policy-clauses` command line: the application layer above the library and the flows.
 
 Commands that need no orchestration (predict, evaluate, annotations, schema) import only
-`pipeline/` and never load Prefect, so quick looks stay fast."""
+`pipeline/` and never load Prefect, so quick looks stay fast.
+
+Every command fails the same way: an expected failure (``pipeline.errors.UserError``, or
+invalid annotations) is one line on stderr, ``error: <path or argument>: <what is wrong and
+what to do>``, and exit code 2, with nothing written; SIGINT/SIGTERM give one such line and
+128 + the signal number. Any other exception is a bug: it keeps its traceback (exit 1)."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
 import typer
+from typer.core import TyperGroup
+
+from pipeline.errors import Interrupted, UserError, check_output_folder, os_failure
 
 # This product runs where the network ends at the package registries: no Prefect telemetry
 # or analytics (without these, Prefect tries DNS look-ups and once locked a fresh database).
@@ -19,7 +28,73 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 # A fresh temporary server can take ~25 s on a busy 2-core machine; the default is 20 s.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Chinese policy documents → clause tables.")
+EXIT_USER_ERROR = 2
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``error: <message>`` on stderr; the Exit (code 2) to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(EXIT_USER_ERROR)
+
+
+def annotation_error_line(e: Exception) -> str:
+    """One line for invalid annotations: the first ``file:line: reason``, and how many more."""
+    lines = [ln for ln in str(e).splitlines() if ln.strip()]
+    details = lines[1:] if len(lines) > 1 else lines
+    more = len(details) - 1
+    return (details[0] + "; fix it and run again"
+            + (f" ({more} more problem{'s' if more > 1 else ''}: `policy-clauses annotations check` lists them all)"
+               if more else ""))
+
+
+def interrupted_line(where: str, e: KeyboardInterrupt, tables: bool = False) -> tuple[str, int]:
+    """The message and exit code (128 + signal) for a command stopped by SIGINT or SIGTERM;
+    with ``tables``, what state the output tables are in."""
+    if not isinstance(e, Interrupted):
+        e = Interrupted(signal.SIGINT)
+    if not tables:
+        return f"{where}: interrupted by {e.name}", e.exit_code
+    state = ("this run's tables were all written before it stopped" if e.written
+             else "the tables there are as the last complete run left them")
+    return f"{where}: interrupted by {e.name}; {state}; run the command again to finish", e.exit_code
+
+
+class Commands(TyperGroup):
+    """The command group: turns every command's expected failures into one line and exit 2."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except UserError as e:
+            raise fail(str(e)) from None
+        except KeyboardInterrupt as e:
+            message, code = interrupted_line(ctx.invoked_subcommand or "policy-clauses", e)
+            typer.echo(f"error: {message}", err=True)
+            raise typer.Exit(code) from None
+        except Exception as e:
+            annotations = sys.modules.get("pipeline.annotations")  # loaded by the commands that raise it
+            if annotations is not None and isinstance(e, annotations.AnnotationError):
+                raise fail(annotation_error_line(e)) from None
+            raise
+
+
+def annotations_folder(directory: Path | None, option: str = "--dir") -> Path:
+    """The annotation folder (``directory`` or the settings'), checked: it exists and holds
+    ``*.jsonl`` files; ``UserError`` otherwise (a missing folder would evaluate nothing)."""
+    from pipeline.settings import get_settings
+
+    d = directory or get_settings().annotations_dir
+    name = option if directory else "POLICY_ANNOTATIONS_DIR"
+    if not d.is_dir():
+        what = "no such folder" if not d.exists() else "is a file, not a folder"
+        raise UserError(d, f"{what}; give {name} the folder of the gold annotation files (*.jsonl)")
+    if not any(d.glob("*.jsonl")):
+        raise UserError(d, f"holds no annotation files (*.jsonl); give {name} the folder of the gold annotations")
+    return d
+
+
+app = typer.Typer(cls=Commands, add_completion=False, no_args_is_help=True,
+                  help="Chinese policy documents → clause tables.")
 annotations_app = typer.Typer(no_args_is_help=True, help="Gold annotations: check and import.")
 evaluate_app = typer.Typer(invoke_without_command=True, help="Evaluate the classifier (default) or the target extractor.")
 app.add_typer(annotations_app, name="annotations")
@@ -37,21 +112,29 @@ def ingest(
     dask_address: str = typer.Option(None, "--dask-address", help="Run per-document tasks on this Dask scheduler."),
 ) -> None:
     """Read, segment, label and extract targets; write documents/clauses/targets/errors."""
-    from pipeline.provision import ModelMissingError
-    from pipeline.tables import StoredTableError
+    from pipeline.provision import require_current
+    from pipeline.tables import check_stored
 
+    # The cheap checks first, before a Prefect server or a model is started.
+    check_output_folder(out)
+    check_stored(out)
+    if not no_classifier:
+        require_current()
     try:
         if no_prefect or no_classifier:
             line, failures = _ingest_in_process(src, out, no_classifier)
         else:
+            from flows.config import check_prefect_api
             from flows.ingest import run_ingest
 
+            check_prefect_api()
             result = run_ingest([str(s) for s in src], str(out), workers=workers, dask_address=dask_address)
             line = {k: result[k] for k in ("new", "changed", "unchanged", "failed", "out")}
             failures = []
-    except (ModelMissingError, StoredTableError) as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(2) from e
+    except KeyboardInterrupt as e:
+        message, code = interrupted_line(str(out), e, tables=True)
+        typer.echo(f"error: {message}", err=True)
+        raise typer.Exit(code) from None
     for f in failures:
         typer.echo(f"failed: {f.source_path}: [{f.stage}] {f.error}", err=True)
     if as_json:
@@ -88,8 +171,16 @@ def retrain(
     force: bool = typer.Option(False, "--force", help="Retrain even if the annotations did not change."),
 ) -> None:
     """Retrain when annotations changed; promote only if not worse (Prefect flow)."""
+    annotations_folder(None)
+    if out is not None:
+        from pipeline.tables import check_stored
+
+        check_output_folder(out)
+        check_stored(out)
+    from flows.config import check_prefect_api
     from flows.retrain import retrain_flow
 
+    check_prefect_api()
     result = retrain_flow(relabel_sources=[str(s) for s in src] if src else None,
                           out=str(out) if out else None, force=force)
     typer.echo(json.dumps({k: v for k, v in result.items() if k != "relabelled"}, ensure_ascii=False))
@@ -135,8 +226,11 @@ def schema(out: Path = typer.Option(Path("docs/SCHEMA.md"), "--out", help="Where
     """Write docs/SCHEMA.md from the table declarations."""
     from pipeline.tables import schema_markdown
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(schema_markdown() + "\n", encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(schema_markdown() + "\n", encoding="utf-8")
+    except OSError as e:
+        raise os_failure(out, e, "cannot write the schema here") from e
     typer.echo(f"wrote {out}")
 
 
@@ -150,7 +244,7 @@ def annotations_check(
     from pipeline.settings import LABELS, get_settings
 
     s = get_settings()
-    report = check_dir(directory or s.annotations_dir, corpus or s.corpus_dir)
+    report = check_dir(annotations_folder(directory), corpus or s.corpus_dir)
     header = f"{'document':45s} " + " ".join(f"{lab:>9s}" for lab in LABELS) + f" {'targets':>8s} {'cover':>6s}"
     typer.echo(header)
     for doc in report.documents:
@@ -175,14 +269,10 @@ def evaluate(
     """Leave-one-document-out evaluation of the clause classifier, with baselines."""
     if ctx.invoked_subcommand is not None:
         return
-    from pipeline.annotations import AnnotationError, load_dataset
+    from pipeline.annotations import load_dataset
     from pipeline.classify import evaluate as run_eval
 
-    try:
-        result = run_eval(load_dataset(directory))
-    except AnnotationError as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(1) from e
+    result = run_eval(load_dataset(annotations_folder(directory)))
     if not as_json:
         typer.echo(format_classifier_report(result))
     out = {k: result[k] for k in ("macro_f1", "accuracy", "per_label", "baselines", "confusion", "per_document",
@@ -220,11 +310,10 @@ def evaluate_targets(
     directory: Path = typer.Option(None, "--dir", help="Annotation folder (default: annotations/)."),
 ) -> None:
     """Score the target extractor against the gold targets."""
-    from pipeline.settings import get_settings
     from pipeline.target_eval import evaluate_targets as run
     from pipeline.target_eval import format_report
 
-    result = run(directory or get_settings().annotations_dir)
+    result = run(annotations_folder(directory))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, default=str))
     else:
@@ -241,7 +330,9 @@ def queue(
     """Write Label Studio tasks for the clauses the current model is least sure about."""
     from pipeline.labelstudio import queue as make_queue
     from pipeline.settings import get_settings
+    from pipeline.tables import require_tables
 
+    require_tables(tables)
     tasks = make_queue(tables, n=n, random_share=random_share, corpus_dir=get_settings().corpus_dir)
     out.write_text(json.dumps(tasks, ensure_ascii=False, indent=1), encoding="utf-8")
     docs = len({t["data"]["doc_id"] for t in tasks})
@@ -276,7 +367,9 @@ def export_dataset(
 ) -> None:
     """Save the clause table as a Hugging Face dataset, for fine-tuning other models."""
     from pipeline.labelstudio import export_dataset as run
+    from pipeline.tables import require_tables
 
+    require_tables(tables)
     typer.echo(f"saved {run(tables, dest)} clauses to {dest}")
 
 
@@ -287,13 +380,11 @@ def report(
 ) -> None:
     """Write a self-contained HTML report (charts, sortable targets table)."""
     from pipeline.report import write_report
-    from pipeline.tables import StoredTableError
+    from pipeline.tables import require_tables
 
-    try:
-        typer.echo(f"wrote {write_report(tables, out)}")
-    except StoredTableError as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(2) from e
+    check_output_folder(out)
+    require_tables(tables)
+    typer.echo(f"wrote {write_report(tables, out)}")
 
 
 @app.command()
@@ -301,14 +392,10 @@ def train(
     make_current: bool = typer.Option(False, "--make-current", help="Also make it the current version."),
 ) -> None:
     """Train on all gold annotations and register a new model version (not current by default)."""
-    from pipeline.annotations import AnnotationError
     from pipeline.classify import train_and_register
 
-    try:
-        version = train_and_register(make_current=make_current)
-    except AnnotationError as e:
-        typer.echo(f"error: training refused, {e}", err=True)
-        raise typer.Exit(1) from e
+    annotations_folder(None)
+    version = train_and_register(make_current=make_current)  # invalid annotations: refused, nothing written
     typer.echo(f"registered {version}" + (" (current)" if make_current else ""))
 
 
@@ -319,7 +406,9 @@ def predict(
 ) -> None:
     """Segment, label and extract targets from text, for a quick look (no Prefect, no files)."""
     from pipeline.predict import predict_text
+    from pipeline.provision import require_current
 
+    require_current()
     inputs = [text] if text is not None else [line.rstrip("\n") for line in sys.stdin if line.strip()]
     for item in inputs:
         result = predict_text(item)

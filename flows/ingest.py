@@ -22,7 +22,9 @@ from prefect import flow, task, unmapped
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NONE
 from prefect.context import FlowRunContext
+from prefect.states import Failed
 
+from pipeline.errors import UserError, check_output_folder, remove_if_unused
 from pipeline.ingest import (
     Engine,
     InputError,
@@ -31,10 +33,11 @@ from pipeline.ingest import (
     lock,
     plan,
     process_one,
-    registered_version,
     verify_registered,
 )
+from pipeline.provision import check_nlp_model, require_current
 from pipeline.read import Document
+from pipeline.tables import check_stored
 
 _ENGINES: dict[str | None, Engine] = {}
 
@@ -55,16 +58,31 @@ def _label(docs: list[Document]) -> str:
     return docs[0].doc_id + (f" (+{len(docs) - 1})" if len(docs) > 1 else "")
 
 
-@task(retries=2, retry_delay_seconds=2, cache_policy=NONE, task_run_name="process {label}")
+def _retry_unless_user_error(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a failed batch (a worker that died), but not a missing or damaged model."""
+    try:
+        state.result()
+    except UserError:
+        return False
+    except BaseException:  # noqa: BLE001 - any other failure is worth a retry
+        return True
+    return True
+
+
+@task(retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_unless_user_error, cache_policy=NONE,
+      task_run_name="process {label}")
 def process_batch(docs: list[Document], model_version: str | None, now: datetime,
                   models_dir: str | None = None, label: str = "") -> list[Rows | InputError]:
-    """Segment, label and extract each document of the batch (an error row for one that fails)."""
+    """Segment, label and extract each document of the batch (an error row for one that fails).
+    A model that cannot be loaded fails the task with ``UserError`` (and so the run)."""
     eng = engine(models_dir)
     if eng.model_version != model_version:
         # This process loaded its model before a promotion (a long-lived Dask worker):
         # load the current one, so the rows name the model that labelled them.
         _ENGINES.pop(models_dir, None)
         eng = engine(models_dir)
+    if eng.classifier is not None or eng.use_targets:
+        eng.nlp  # noqa: B018 - a missing or damaged model stops the run, not each document
     return [process_one(eng, d, model_version, now) for d in docs]
 
 
@@ -115,6 +133,8 @@ def run_batches(batches: list[list[Document]], model_version: str | None, now: d
     for batch, fut in zip(batches, futures, strict=True):
         try:
             results.extend(fut.result())
+        except UserError:
+            raise  # a missing or damaged model: every document would fail the same way
         except Exception as e:  # noqa: BLE001 - the task failed after its retries
             if len(batch) > 1:  # find the document that breaks it: one task each
                 results.extend(run_batches([[d] for d in batch], model_version, now, models_dir))
@@ -129,21 +149,42 @@ def ingest_flow(sources: list[str], out: str, models_dir: str | None = None,
     """Ingest files/folders into ``out``; records a run summary artifact.
 
     ``models_dir`` points at another classifier registry (default: the project's);
-    ``batch_chars`` overrides ``POLICY_BATCH_CHARS``.
+    ``batch_chars`` overrides ``POLICY_BATCH_CHARS``. An expected failure (``UserError``:
+    an output path that is a file, foreign tables, a broken registry or model, a full disk)
+    ends the run Failed with the error's one line as its state message, and nothing
+    written; calling the flow then raises that error.
     """
-    from flows.config import FlowSettings
+    try:
+        return _ingest(sources, out, models_dir, batch_chars)
+    except UserError as e:
+        print(f"error: {e}")
+        # A returned state is the run's final state; calling the flow raises ``e``.
+        return Failed(message=str(e), data=e)  # type: ignore[return-value]
+
+
+def _ingest(sources: list[str], out: str, models_dir: str | None, batch_chars: int | None) -> dict[str, Any]:
+    from flows.config import load_flow_settings
 
     out_dir = Path(out)
-    with lock(out_dir):
-        models = Path(models_dir) if models_dir else None
-        # The registry's current version: the flow process never loads the model itself.
-        p = plan([Path(s) for s in sources], out_dir, registered_version(models))
-        results: list[Rows | InputError] = []
-        if p.todo:
-            verify_registered(p.model_version, models)  # a tampered model stops the run before any task
-            batches = make_batches(p.todo, _parallelism(), batch_chars or FlowSettings().batch_chars)
-            results = run_batches(batches, p.model_version, p.now, models_dir)
-        summary = commit(p, results)
+    models = Path(models_dir) if models_dir else None
+    # The registry's current version, checked: the flow process never loads the model itself.
+    version = require_current(models)
+    check_output_folder(out_dir)
+    check_stored(out_dir)
+    made = not out_dir.exists()
+    try:
+        with lock(out_dir):
+            p = plan([Path(s) for s in sources], out_dir, version)
+            results: list[Rows | InputError] = []
+            if p.todo:
+                verify_registered(p.model_version, models)  # a tampered model stops the run before any task
+                check_nlp_model()
+                batches = make_batches(p.todo, _parallelism(), batch_chars or load_flow_settings().batch_chars)
+                results = run_batches(batches, p.model_version, p.now, models_dir)
+            summary = commit(p, results)
+    except BaseException:
+        remove_if_unused(out_dir, made)
+        raise
     rows = [{"document": d, "status": "new", "reason": ""} for d in summary.new_ids]
     rows += [{"document": d, "status": "changed", "reason": ""} for d in summary.changed_ids]
     rows += [{"document": f.source_path, "status": "failed", "reason": f"[{f.stage}] {f.error}"} for f in summary.failures]
@@ -173,8 +214,34 @@ def task_runner(workers: int = 0, dask_address: str | None = None) -> Any:
                                           "config": QUIET_CONFIG})
 
 
+def check_dask_address(address: str, name: str = "--dask-address", timeout: float = 5.0) -> None:
+    """``UserError`` naming the option (or variable) when ``address`` is not ``tcp://HOST:PORT``
+    or no Dask scheduler accepts a connection there."""
+    import socket
+    from urllib.parse import urlsplit
+
+    where = f"{name} {address}" if name.startswith("--") else f"{name}={address}"
+    try:
+        parts = urlsplit(address)
+        scheme, host, port = parts.scheme, parts.hostname, parts.port
+    except ValueError:
+        scheme, host, port = "", None, None
+    if scheme not in ("tcp", "tls") or not host or not port:
+        raise UserError(where, "is not a Dask scheduler address; give tcp://HOST:PORT, as "
+                               "`policy-clauses cluster` prints it")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as e:
+        reason = "timed out" if isinstance(e, TimeoutError) else (e.strerror or str(e)).lower()
+        raise UserError(where, f"no Dask scheduler answers there ({reason}); start one with "
+                               f"`policy-clauses cluster --port {port}`, or leave {name} out to run the "
+                               "tasks in this process") from e
+
+
 def run_ingest(sources: list[str], out: str, workers: int = 0, dask_address: str | None = None) -> dict[str, Any]:
     """Run the flow with the chosen task runner (threads, local Dask cluster, or a scheduler)."""
+    if dask_address:
+        check_dask_address(dask_address)
     runner = task_runner(workers, dask_address)
     f = ingest_flow.with_options(task_runner=runner) if runner is not None else ingest_flow
     return f(sources=sources, out=out)

@@ -44,11 +44,30 @@ QUIET_CONFIG = {
 }
 
 
+def check_port(host: str, port: int) -> None:
+    """``UserError`` when the scheduler could not listen on ``host:port`` (in use, or not an
+    address of this machine); port 0 takes any free port."""
+    import socket
+
+    from pipeline.errors import UserError
+
+    if not port:
+        return
+    try:
+        with socket.socket() as s:
+            s.bind((host, port))
+    except OSError as e:
+        raise UserError(f"--host {host} --port {port}",
+                        f"cannot listen there ({(e.strerror or str(e)).lower()}); another program (a running "
+                        "cluster?) may use the port: stop it, or choose another port (0 for any free one)") from e
+
+
 def start_cluster(workers: int, host: str = "127.0.0.1", port: int = 0) -> Any:
     """A LocalCluster of ``workers`` single-threaded processes with the models preloaded."""
     import dask
     from distributed import LocalCluster
 
+    check_port(host, port)
     dask.config.set(QUIET_CONFIG)  # this process: the scheduler and the nannies
     # The scheduler (in this process) unpickles each run's tasks, which name Prefect's and
     # the flow's functions: import them now, not during the first run (~2 s of CPU).

@@ -52,12 +52,28 @@ _QUANTITY = re.compile(
 _COMPARATOR = re.compile(r"以上|以下|以内|不低于|不少于|不超过|不高于|超过|高于|低于|少于|左右|达到|稳定在|控制在|突破|新增")
 
 
+# What a clause's label does not depend on: list bullets and markdown marks in front, the
+# final punctuation, emphasis marks, the script, and how a number is written.
+_LEAD_MARKS = re.compile(r"^(?:[\s\u3000]*(?:[-*+•·●▪■◆►>]|#{1,6})[\s\u3000]+|[\s\u3000]*[•·●▪■◆►])+")
+_END_MARKS = re.compile(r"[。；;，,：:！!？?、\s\u3000]+$")
+_CN_QUANTITY = re.compile(
+    r"(?:百分之)?[零〇一二两三四五六七八九十百千万亿]*[一二两三四五六七八九十百千][零〇一二两三四五六七八九十百千万亿]*"
+    r"(?:点[零〇一二三四五六七八九]+)?(?=[个家项件名座所万亿倍人户台套艘吨亩元条种次辆张类批%])"
+)
+
+
 def normalise(text: str) -> str:
-    """Script-normalised text with years and digits masked (features only)."""
+    """The clause as the features read it: script-normalised (OpenCC t2s), full-width folded,
+    bullets and markdown marks in front and punctuation at the end removed, ``**`` dropped,
+    years masked as Y and numbers — Arabic or Chinese (``五百家`` → ``0家``) — as 0."""
+    from pipeline.numbers import fold
     from pipeline.read import to_simplified
 
-    t = to_simplified(text)
+    t = fold(to_simplified(text)).replace("*", "")
+    t = _LEAD_MARKS.sub("", t)
+    t = _END_MARKS.sub("", t)
     t = _YEAR.sub("Y", t)
+    t = _CN_QUANTITY.sub("0", t)
     return _DIGITS.sub("0", t)
 
 
@@ -70,12 +86,40 @@ _TASK_HEAD = re.compile(r"任务|任務|措施|行动|行動|工程|举措|舉�
 _SAFEGUARD_FUNCTION = re.compile(
     r"组织领导|組織領導|统筹协调|統籌協調|协调机制|協調機制|考核|督查|督导|督導|督促|评估|評估|经费|經費|资金|資金"
     r"|财政|財政|税收|稅收|金融|宣传|宣傳|舆论|輿論|氛围|氛圍|人才|队伍|隊伍|责任|責任|落实|落實|保障|组织实施"
-    r"|組織實施|工作机制|工作機制|分工|监测|監測|考评|考評|通报|通報"
+    r"|組織實施|工作机制|工作機制|分工|监测|監測|考评|考評|通报|通報|问责|問責|追责|追責|联席会议|聯席會議"
+    r"|协同|協同|协调|協調"
 )
+# The guide's typical words (§2 table) where a clause starts and ends: a measure opens with
+# an action verb (加强, 建立, 推进 …); a goal states an outcome of its subject at its end
+# (明显提升, 基本形成, 更加完善, 持续优化); a safeguard names the implementation of the
+# document itself (为实施本方案, 确保本意见落实).
+_ACTION_START = re.compile(
+    r"^(?:[（(][一二三四五六七八九十0-9]+[)）]|[0-9一二三四五六七八九十]+[、.])?\s*(?:加强|建立|推进|开展|实施|完善|鼓励|严厉打击|"
+    r"推动|加快|支持|引导|深化|健全|强化|落实|培育|打造|建设|组织|制定|探索|规范|促进|创新|大力|积极|全面|着力|严格|"
+    r"持续|继续|坚决|扎实|切实|进一步|发挥|构建|提升|提高|优化|扩大|实行|推广|开发|发展)"
+)
+_OUTCOME_END = re.compile(
+    r"(?:明显|显著|持续|稳步|不断|进一步|普遍|大幅|全面|基本|初步|更加|逐步|有效|大幅度|日益)"
+    r"(?:提升|提高|优化|改善|增强|完善|形成|建立|健全|扩大|降低|下降|改进|巩固|壮大|加强|凸显|完备|成熟|普及|落实)$"
+    r"|(?:取得|实现)[^，,]{0,8}(?:成效|进展|突破|成果)$|更加[^，,]{1,6}$"
+)
+_GOAL_START = re.compile(r"^(?:基本|初步|逐步)(?:形成|建成|建立|实现)|^坚持")
+# The machinery of implementing a document (the guide's safeguard row, its specific words).
+_MACHINERY = re.compile(
+    r"组织领导|领导小组|工作专班|联席会议|统筹协调|协调机制|督查|督导|督促检查|考核|问责|追责|通报|第三方评估|"
+    r"评估机制|资金保障|经费保障|财政支持|税收优惠|舆论|氛围|人才保障|责任分工|贯彻落实|议事日程|工作合力|落到实处|"
+    r"考评|评分|分值|^[(（]?[0-9.]+分[)）]?$"  # an assessment scheme's scoring (addendum B5)
+)
+_OWN_IMPLEMENTATION = re.compile(r"(?:本|该|此)(?:方案|意见|规划|计划|政策|通知|办法|措施)[^，,。]{0,6}(?:实施|落实|执行)"
+                                 r"|(?:实施|落实|执行)(?:本|该)(?:方案|意见|规划|计划)|各项任务|工作合力|重要议事日程")
 # Background and review sections (addendum D6/D13: the past and the background are `other`).
 _REVIEW_HEAD = re.compile(r"成效|成就|回顾|回顧|现状|現狀|问题|問題|形势|形勢|发展基础|發展基礎|进展|進展|背景")
 # Purpose sentences of a preamble (guide rule 4: `为…,现提出如下实施意见。` is `goal`).
 _PURPOSE = re.compile(r"^(?:为了?|為了?)[^。]{4,}(?:特制定|现提出|現提出|制定本|提出如下|现就|現就|特提出|制定如下|特制訂|制訂本)")
+# A sentence that reports the past or the present (addendum B4/E4): review openings,
+# perfective and completed aspect.
+_PAST = re.compile(r"^(?:过去|近年来|多年来|[0-9一二三四五六七八九十]+年来|[^，,]{0,14}以来|去年|上年|目前|当前|截至)"
+                   r"|已经|已有|已建成|已形成|取得了|实现了|达到了|增长了|提高了|下降了")
 _DEBRIS = re.compile(r"https?://|\]\(|!\[|\|\s*---|浏览|瀏覽|分享|打印|关闭|字号|来源|來源|索\s*引|责任编辑")
 
 
@@ -90,26 +134,40 @@ def clause_features(
         "text": text,
         "section": list(section),
         "position": float(position),
-        "is_heading": heading_marker(text) is not None,
+        "is_heading": heading_marker(_LEAD_MARKS.sub("", text)) is not None,
         "context": f"{prev_text[-30:]} ‖ {next_text[:30]}",
         "after": after or {},
     }
 
 
+def part_of(section: list[str] | tuple[str, ...]) -> str:
+    """The top-level part a heading chain belongs to: its outermost numbered heading
+    (``二、主要任务``), else its outermost heading (a markdown page title or ``政策全文``
+    above the numbered parts does not make the whole document one part)."""
+    from pipeline.segment import heading_marker
+
+    for h in section:
+        if heading_marker(h) is not None:
+            return h
+    return section[0] if section else ""
+
+
 def document_features(
     texts: list[str], sections: list[list[str]], target_counts: list[int] | None = None,
+    past: list[bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Feature dicts for all clauses of one document, in order (neighbours and the parts
     of the document the clause follows: goals / tasks / safeguards headings)."""
     from pipeline.segment import heading_marker
 
     n = len(texts)
-    parts = list(dict.fromkeys(sec[0] for sec in sections if sec))
+    parts = list(dict.fromkeys(part_of(sec) for sec in sections if sec))
     last_part = parts[-1] if parts else None
     out = []
     state = {"goal": False, "task": False, "safeguard": False}
     for i, (t, sec) in enumerate(zip(texts, sections, strict=True)):
-        if heading_marker(t) is not None or (len(t) <= 16 and not t.endswith(("。", "；"))):
+        core = _END_MARKS.sub("", t)
+        if heading_marker(t) is not None or (len(core) <= 16 and not any(p in core for p in "，,、；;")):
             if _SAFEGUARD_HEAD.search(t):
                 state = {"goal": False, "task": False, "safeguard": True}
             elif _TASK_HEAD.search(t) and len(t) <= 16:
@@ -121,20 +179,30 @@ def document_features(
             texts[i - 1] if i > 0 else "", texts[i + 1] if i + 1 < n else "", dict(state),
         )
         f["n_targets"] = target_counts[i] if target_counts is not None else 0
-        f["in_last_part"] = bool(sec) and sec[0] == last_part
+        f["in_last_part"] = bool(sec) and part_of(sec) == last_part
+        f["doc_headings"] = bool(parts)
+        f["past"] = bool(past[i]) if past is not None else False
         out.append(f)
     return out
 
 
 def extractor_counts(clauses: list[Any], title: str | None, doc_year: int | None) -> list[int]:
     """How many targets the rule extractor finds in each clause (a feature of the model)."""
+    return extractor_evidence(clauses, title, doc_year)[0]
+
+
+def extractor_evidence(clauses: list[Any], title: str | None, doc_year: int | None,
+                       text: str | None = None) -> tuple[list[int], list[bool]]:
+    """Per clause: how many targets the extractor finds, and whether the clause reports the
+    past (a review section, a past time opening its sentence or paragraph)."""
+    from pipeline.document_targets import extract_document_targets
     from pipeline.nlp import load_nlp
-    from pipeline.targets import extract_document_targets
 
     counts = [0] * len(clauses)
-    for t in extract_document_targets(load_nlp(), clauses, title, doc_year=doc_year):
+    past: list[bool] = []
+    for t in extract_document_targets(load_nlp(), clauses, title, doc_year=doc_year, text=text, past=past):
         counts[t["clause_seq"]] += 1
-    return counts
+    return counts, past
 
 
 class TextColumn(BaseEstimator, TransformerMixin):
@@ -156,7 +224,7 @@ class TextColumn(BaseEstimator, TransformerMixin):
         if self.field == "section":
             return [norm(" | ".join(x["section"][-self.last:])) for x in X]
         if self.field == "part":
-            return [norm(x["section"][0]) if x["section"] else "" for x in X]
+            return [norm(part_of(x["section"])) for x in X]
         if self.field == "provision":  # the nearest heading, and the clause itself when it is one
             return [norm((x["section"][-1] if x["section"] else "") + " ‖ " + (x["text"] if x["is_heading"] else ""))
                     for x in X]
@@ -165,10 +233,13 @@ class TextColumn(BaseEstimator, TransformerMixin):
         return [norm(x["text"]) for x in X]
 
 
+CUE = 3.0
+
+
 def _dense(X: list[dict[str, Any]]) -> np.ndarray:
     rows = []
     for x in X:
-        t = x["text"]
+        t = normalise(x["text"])
         q = bool(_QUANTITY.search(t))
         sec = " ".join(x["section"])
         after = x.get("after", {})
@@ -180,8 +251,12 @@ def _dense(X: list[dict[str, Any]]) -> np.ndarray:
             float(bool(_SAFEGUARD_HEAD.search(sec))), float(bool(_GOAL_HEAD.search(sec))),
             float(bool(_TASK_HEAD.search(sec))),
             float(after.get("safeguard", False)), float(after.get("goal", False)), float(after.get("task", False)),
-            han / max(1, len(t)), float(bool(_DEBRIS.search(t))), float(t.endswith(("。", "；", ";"))),
-            float(x.get("n_targets", 0) > 0), min(x.get("n_targets", 0), 5) / 5.0,
+            han / max(1, len(t)), float(bool(_DEBRIS.search(x["text"]))), float(bool(_PAST.search(t))),
+            # the guide's typical words, weighted up: a linear model then needs less weight to use them
+            CUE * float(bool(_ACTION_START.search(t))), CUE * float(bool(_OUTCOME_END.search(t))),
+            CUE * float(bool(_OWN_IMPLEMENTATION.search(t))), CUE * float(bool(_GOAL_START.search(t))),
+            CUE * float(bool(_MACHINERY.search(t))),
+            float(x.get("n_targets", 0) > 0), min(x.get("n_targets", 0), 5) / 5.0, float(x.get("past", False)),
         ])
     return np.asarray(rows, dtype=float)
 
@@ -195,13 +270,14 @@ def _structure(X: list[dict[str, Any]]) -> np.ndarray:
     rows = []
     for x in X:
         sec = x["section"]
+        t = normalise(x["text"])
         prov = bool(sec) and bool(_SAFEGUARD_FUNCTION.search(sec[-1]))
         rows.append([
             float(x.get("in_last_part", False)), float(prov),
-            float(bool(_SAFEGUARD_FUNCTION.search(x["text"]))),
+            float(bool(_SAFEGUARD_FUNCTION.search(t))),
             float(prov and x.get("after", {}).get("safeguard", False)),
             float(len(sec) >= 2 and bool(_SAFEGUARD_FUNCTION.search(sec[-2]))),
-            float(any(_REVIEW_HEAD.search(h) for h in sec)), float(bool(_PURPOSE.search(x["text"]))),
+            float(any(_REVIEW_HEAD.search(h) for h in sec)), float(bool(_PURPOSE.search(t))),
         ])
     return np.asarray(rows, dtype=float)
 
@@ -221,10 +297,95 @@ class FeatureSet:
 # LinearSVC C 0.3–3, char n-grams up to 3 or 4) by LODO macro-F1; see README "Results".
 DEFAULT_PARAMS: dict[str, Any] = {
     "estimator": "svc", "C": 1.0, "class_weight": "balanced", "ngram_max": 3, "min_df": 2, "section_last": 2,
+    "context_dropout": 0.3, "router": True,
 }
 
 
-def build_pipeline(params: dict[str, Any] | None = None, features: FeatureSet = FeatureSet()) -> Pipeline:
+def context_free(x: dict[str, Any]) -> dict[str, Any]:
+    """The feature dict of a clause seen alone, as ``predict`` sees a sentence: no heading
+    chain, no neighbours, first position, the extractor's count kept."""
+    (f,) = document_features([x["text"]], [[]], [int(x.get("n_targets", 0))])
+    return f
+
+
+class ContextDropoutPipeline(Pipeline):
+    """The classifier Pipeline, fitted on every clause twice: with its context (heading
+    chain, neighbours, position, part) and alone (``context_free``), so that a clause with
+    no context — a sentence given to ``predict``, a page whose headings were lost — is
+    still judged by what it says. ``context_dropout`` is the share of clauses copied
+    (0 turns it off); predicting is the plain Pipeline's."""
+
+    def __init__(self, steps: list[Any], *, context_dropout: float = 1.0, transform_input: Any = None,
+                 memory: Any = None, verbose: bool = False):
+        super().__init__(steps, transform_input=transform_input, memory=memory, verbose=verbose)
+        self.context_dropout = context_dropout
+
+    def fit(self, X: Any, y: Any = None, **params: Any) -> ContextDropoutPipeline:
+        X, y = list(X), list(y)
+        if self.context_dropout > 0:
+            rng = np.random.default_rng(0)
+            pick = [i for i in range(len(X)) if self.context_dropout >= 1 or rng.random() < self.context_dropout]
+            X = X + [context_free(X[i]) for i in pick]
+            y = y + [y[i] for i in pick]
+        super().fit(X, y, **params)
+        return self
+
+
+class ContextRouter(ClassifierMixin, BaseEstimator):
+    """Two Pipelines behind one estimator: ``with_context`` labels the clauses of documents
+    that have headings (it reads the heading chain, the part, the neighbours, the position);
+    ``alone`` is fitted on every training clause seen alone (``context_free``) and labels
+    the clauses of documents without any heading — a sentence given to ``predict``, a page
+    whose headings were lost — by what they say. A clause goes to ``alone`` when its feature
+    dict says its document has no heading (``doc_headings`` false)."""
+
+    def __init__(self, with_context: Any = None, alone: Any = None):
+        self.with_context = with_context
+        self.alone = alone
+
+    def fit(self, X: Any, y: Any) -> ContextRouter:
+        from sklearn.base import clone
+
+        X, y = list(X), list(y)
+        self.with_context_ = clone(self.with_context).fit(X, y)
+        # Facts of a review section read like goals once the section is gone (环境质量持续改善):
+        # alone they teach nothing true, and the decision labels them from their context.
+        keep = [i for i, x in enumerate(X) if not x.get("past")]
+        self.alone_ = clone(self.alone).fit([context_free(X[i]) for i in keep], [y[i] for i in keep])
+        self.classes_ = self.with_context_.classes_
+        return self
+
+    @staticmethod
+    def routed_alone(x: dict[str, Any]) -> bool:
+        return not x.get("doc_headings", bool(x.get("section")))
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        X = list(X)
+        out = np.zeros((len(X), len(self.classes_)))
+        for model, idx in ((self.with_context_, [i for i, x in enumerate(X) if not self.routed_alone(x)]),
+                           (self.alone_, [i for i, x in enumerate(X) if self.routed_alone(x)])):
+            if idx:
+                proba = predict_proba_dedup(model, [X[i] for i in idx])
+                cols = [list(model.classes_).index(c) for c in self.classes_]
+                out[idx] = proba[:, cols]
+        return out
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+def build_pipeline(params: dict[str, Any] | None = None, features: FeatureSet = FeatureSet()) -> Any:
+    """The untrained classifier: a ``ContextRouter`` of two Pipelines (feature dicts → label),
+    or one Pipeline when ``params["router"]`` is false."""
+    p = {**DEFAULT_PARAMS, **(params or {})}
+    if not p.get("router", True):
+        return build_one_pipeline(p, features)
+    alone = FeatureSet(text=features.text, section=False, dense=features.dense, context=False, part=False,
+                       provision=False, structure=features.structure)
+    return ContextRouter(build_one_pipeline(p, features), build_one_pipeline({**p, "context_dropout": 0.0}, alone))
+
+
+def build_one_pipeline(params: dict[str, Any] | None = None, features: FeatureSet = FeatureSet()) -> Pipeline:
     """The untrained classifier Pipeline (feature dicts → label)."""
     p = {**DEFAULT_PARAMS, **(params or {})}
     parts = []
@@ -258,10 +419,10 @@ def build_pipeline(params: dict[str, Any] | None = None, features: FeatureSet = 
         parts.append(("dense", FunctionTransformer(_dense)))
     if features.structure:
         parts.append(("structure", FunctionTransformer(_structure)))
-    return Pipeline([
+    return ContextDropoutPipeline([
         ("features", FeatureUnion(parts)),
         ("clf", _estimator(p)),
-    ])
+    ], context_dropout=float(p.get("context_dropout", 1.0)))
 
 
 def _estimator(p: dict[str, Any]) -> Any:
@@ -389,8 +550,9 @@ def dataset_inputs(ds: Any) -> tuple[list[dict[str, Any]], list[str], list[str]]
         idx = [i for i, x in enumerate(doc_ids) if x == d]  # document order (loader keeps it)
         clauses = [Clause(k, starts[i], ends[i], texts[i], tuple(sections[i]), None, False) for k, i in enumerate(idx)]
         year = meta.get(d, {}).get("year", "")
-        counts = extractor_counts(clauses, meta.get(d, {}).get("title"), int(year) if year.isdigit() else None)
-        feats = document_features([texts[i] for i in idx], [sections[i] for i in idx], counts)
+        counts, past = extractor_evidence(clauses, meta.get(d, {}).get("title"),
+                                          int(year) if year.isdigit() else None, _corpus_text(d))
+        feats = document_features([texts[i] for i in idx], [sections[i] for i in idx], counts, past)
         for i, f in zip(idx, feats, strict=True):
             X[i] = f
     y = [names[i] for i in ds["label"]]
@@ -398,6 +560,15 @@ def dataset_inputs(ds: Any) -> tuple[list[dict[str, Any]], list[str], list[str]]
 
 
 # --- evaluation -------------------------------------------------------------------------
+
+def _corpus_text(doc_id: str) -> str | None:
+    from pipeline.annotations import document_text
+
+    try:
+        return document_text(get_settings().corpus_dir, doc_id)
+    except (OSError, ValueError):
+        return None
+
 
 def _manifest() -> dict[str, dict[str, str]]:
     import csv
@@ -445,8 +616,54 @@ def lodo_predictions(
     params: dict[str, Any] | None = None, features: FeatureSet = FeatureSet(), n_jobs: int = 2,
     builder: Any = None,
 ) -> list[str]:
-    """Predictions for every clause from a model that never saw its document group."""
+    """Labels for every clause from a model that never saw its document group (joint decision)."""
     return lodo_predictions_with_confidence(X, y, groups, params, features, n_jobs, builder)[0]
+
+
+def lodo_probabilities(
+    X: list[dict[str, Any]], y: list[str], groups: list[str],
+    params: dict[str, Any] | None = None, features: FeatureSet = FeatureSet(), n_jobs: int = 2,
+    builder: Any = None, views: dict[str, Any] | None = None,
+) -> dict[str, list[dict[str, float]]]:
+    """{view: [{label: probability} per clause]} from models that never saw the clause's
+    document group; a view maps a clause's feature dict to the one the model is shown
+    (default: ``{"context": the clause as it stands}``). One model is fitted per fold."""
+    from joblib import Parallel, delayed
+
+    views = views or {"context": lambda x: x}
+
+    def fold(g: str) -> list[tuple[int, dict[str, dict[str, float]]]]:
+        train = [i for i, x in enumerate(groups) if x != g]
+        test = [i for i, x in enumerate(groups) if x == g]
+        est = builder() if builder is not None else build_pipeline(params, features)
+        model = est.fit([X[i] for i in train], [y[i] for i in train])
+        classes = [str(c) for c in model.classes_]
+        out: dict[int, dict[str, dict[str, float]]] = {i: {} for i in test}
+        for name, view in views.items():
+            proba = predict_proba_dedup(model, [view(X[i]) for i in test])
+            for i, row in zip(test, proba, strict=True):
+                out[i][name] = {c: float(p) for c, p in zip(classes, row, strict=True)}
+        return list(out.items())
+
+    result: dict[str, list[dict[str, float]]] = {name: [{} for _ in y] for name in views}
+    for part in Parallel(n_jobs=n_jobs)(delayed(fold)(g) for g in sorted(set(groups))):
+        for i, by_view in part:
+            for name, row in by_view.items():
+                result[name][i] = row
+    return result
+
+
+def decide(probabilities: list[dict[str, float]], X: list[dict[str, Any]], joint: bool = True) -> tuple[list[str], list[float]]:
+    """Labels and confidences: jointly with the extractor's targets (``pipeline.decide``, the
+    product's labels) or the classifier's own most probable label."""
+    if joint:
+        from pipeline.decide import reconcile
+
+        pairs = reconcile(probabilities, [int(x.get("n_targets", 0)) for x in X],
+                          [bool(x.get("past")) for x in X])
+    else:
+        pairs = [(max(p, key=lambda k: p[k]), max(p.values())) for p in probabilities]
+    return [lab for lab, _ in pairs], [c for _, c in pairs]
 
 
 def lodo_predictions_with_confidence(
@@ -454,28 +671,10 @@ def lodo_predictions_with_confidence(
     params: dict[str, Any] | None = None, features: FeatureSet = FeatureSet(), n_jobs: int = 2,
     builder: Any = None,
 ) -> tuple[list[str], list[float]]:
-    """Labels and confidences for every clause from models that never saw its document group."""
-    from joblib import Parallel, delayed
-
-    def fold(g: str) -> list[tuple[int, str, float]]:
-        train = [i for i, x in enumerate(groups) if x != g]
-        test = [i for i, x in enumerate(groups) if x == g]
-        est = builder() if builder is not None else build_pipeline(params, features)
-        model = est.fit([X[i] for i in train], [y[i] for i in train])
-        Xt = [X[i] for i in test]
-        labels = model.predict(Xt)
-        classes = list(model.classes_)
-        proba = model.predict_proba(Xt)
-        return [(i, str(lab), float(row[classes.index(lab)]))
-                for i, lab, row in zip(test, labels, proba, strict=True)]
-
-    pred = [""] * len(y)
-    conf = [0.0] * len(y)
-    for part in Parallel(n_jobs=n_jobs)(delayed(fold)(g) for g in sorted(set(groups))):
-        for i, lab, c in part:
-            pred[i] = lab
-            conf[i] = c
-    return pred, conf
+    """Labels and confidences for every clause from models that never saw its document group
+    (the joint label + targets decision)."""
+    proba = lodo_probabilities(X, y, groups, params, features, n_jobs, builder)["context"]
+    return decide(proba, X)
 
 
 def calibration(y_true: list[str], y_pred: list[str], confidence: list[float], bins: int = 10) -> dict[str, Any]:
@@ -506,9 +705,16 @@ def evaluate(
     configuration, e.g. a clone of the current registered model, on the same folds.
     """
     X, y, groups = dataset_inputs(ds)
-    pred, conf = lodo_predictions_with_confidence(X, y, groups, params, features, builder=builder)
+    proba = lodo_probabilities(X, y, groups, params, features, builder=builder,
+                               views={"context": lambda x: x, "context_free": context_free})
+    pred, conf = decide(proba["context"], X)
     result = scores(y, pred)
     result["calibration"] = calibration(y, pred, conf)
+    own, own_conf = decide(proba["context"], X, joint=False)
+    result["classifier_only"] = {**{k: v for k, v in scores(y, own).items() if k != "confusion"},
+                                 "calibration": {"ece": calibration(y, own, own_conf)["ece"]}}
+    cf, cf_conf = decide(proba["context_free"], X)
+    result["context_free"] = {**scores(y, cf), "calibration": calibration(y, cf, cf_conf)}
     majority = Counter(y).most_common(1)[0][0]
     result["baselines"] = {
         "majority": {k: v for k, v in scores(y, [majority] * len(y)).items() if k != "confusion"},
@@ -652,6 +858,8 @@ def predict_proba_dedup(model: Any, X: list[dict[str, Any]]) -> np.ndarray:
     """
     from scipy import sparse
 
+    if isinstance(model, ContextRouter):
+        return model.predict_proba(X)
     feats = model.named_steps.get("features") if isinstance(model, Pipeline) else None
     if not isinstance(feats, FeatureUnion) or feats.transformer_weights or len(model.steps) != 2:
         return model.predict_proba(X)
@@ -682,15 +890,26 @@ class ClauseClassifier:
         self.model = model
 
     def predict_features(self, X: list[dict[str, Any]]) -> list[tuple[str, float]]:
+        """(label, probability) per feature dict: the most probable label."""
+        out = []
+        for row in self.proba_features(X):
+            label = max(row, key=lambda k: row[k])
+            out.append((label, row[label]))
+        return out
+
+    def proba_features(self, X: list[dict[str, Any]]) -> list[dict[str, float]]:
+        """{label: probability} per feature dict."""
         if not X:
             return []
         proba = predict_proba_dedup(self.model, X)
-        classes = list(self.model.classes_)
-        out = []
-        for row in proba:
-            k = int(np.argmax(row))
-            out.append((str(classes[k]), float(row[k])))
-        return out
+        classes = [str(c) for c in self.model.classes_]
+        return [{c: float(p) for c, p in zip(classes, row, strict=True)} for row in proba]
+
+    def proba_clauses(self, clauses: list[Any], target_counts: list[int],
+                      past: list[bool] | None = None) -> list[dict[str, float]]:
+        """{label: probability} for the clauses of one document, in order."""
+        X = document_features([c.text for c in clauses], [list(c.section) for c in clauses], target_counts, past)
+        return self.proba_features(X)
 
     def predict_clauses(self, clauses: list[Any], target_counts: list[int] | None = None) -> list[tuple[str, float]]:
         """Label the clauses of one document, in order; ``target_counts`` are the rule

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,14 @@ from filelock import FileLock
 
 # The classifier registry's current version, read without importing the classifier code
 # (scikit-learn, ~2 s).
+from pipeline.errors import (
+    check_output_folder,
+    check_signals,
+    deferred_signals,
+    os_failure,
+    remove_if_unused,
+    stop_on_signals,
+)
 from pipeline.provision import current_version as registered_version
 from pipeline.provision import registry_dir, verify_registered_model
 from pipeline.read import (
@@ -42,9 +51,10 @@ from pipeline.tables import (
     DOCUMENTS,
     ERRORS,
     TARGETS,
+    check_stored,
     missing_columns,
     read_table,
-    write_table,
+    write_tables,
 )
 
 PIPELINE_VERSION = "0.3.0"
@@ -202,24 +212,24 @@ class Engine:
         seg = segment(doc.text)
         clauses = seg.clauses
         targets: list[dict[str, Any]] = []
+        past: list[bool] = []
         if (self.use_targets or self.classifier is not None) and clauses:
-            from pipeline.targets import extract_document_targets
+            from pipeline.document_targets import extract_document_targets
 
             targets = extract_document_targets(
-                self.nlp, clauses, doc.title, doc_year=doc.published.year if doc.published else None
+                self.nlp, clauses, doc.title, doc_year=doc.published.year if doc.published else None,
+                text=doc.text, past=past,
             )
         labels = None
         if self.classifier is not None and clauses:
+            from pipeline.decide import reconcile
+
             counts = [0] * len(clauses)
             for t in targets:
                 counts[t["clause_seq"]] += 1
-            labels = self.classifier.predict_clauses(clauses, target_counts=counts)
+            labels = reconcile(self.classifier.proba_clauses(clauses, counts, past), counts, past)
         if not self.use_targets:
             targets = []
-        elif labels is not None:
-            # A target is only reported where the clause states an objective.
-            keep = {c.seq for c, (lab, _) in zip(clauses, labels, strict=True) if lab == "target"}
-            targets = [t for t in targets if t["clause_seq"] in keep]
         return Processed(doc, clauses, labels, targets)
 
 
@@ -301,26 +311,49 @@ def ingest(
     progress: ProgressFn | None = None,
     doc_ids: dict[Path, str] | None = None,
 ) -> Summary:
-    """Ingest files/folders into ``out_dir``; returns the run summary."""
+    """Ingest files/folders into ``out_dir``; returns the run summary.
+
+    An expected failure (a broken registry or model, an output path that is a file, tables
+    another program wrote, a full disk) raises ``UserError`` before any table is replaced,
+    and a folder this run created is removed again."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     engine = engine or Engine()
-    with lock(out_dir):
-        p = plan(list(sources), out_dir, engine.model_version, progress, doc_ids or {})
-        if p.todo:
-            engine.classifier  # noqa: B018 - load (and verify) the model before the first document
-        results: list[Rows | InputError] = []
-        for i, doc in enumerate(p.todo):
-            if progress:
-                progress("process", i, len(p.todo))
-            results.append(process_one(engine, doc, p.model_version, p.now))
-        return commit(p, results)
+    model_version = engine.model_version  # reads the registry: a broken one stops the run here
+    check_output_folder(out_dir)
+    check_stored(out_dir)
+    made = not out_dir.exists()
+    try:
+        with lock(out_dir):
+            p = plan(list(sources), out_dir, model_version, progress, doc_ids or {})
+            if p.todo:
+                # Load (and verify) the models before the first document: a missing or
+                # damaged model stops the run instead of failing every document.
+                if engine.classifier is not None or engine.use_targets:
+                    engine.nlp  # noqa: B018
+            results: list[Rows | InputError] = []
+            for i, doc in enumerate(p.todo):
+                check_signals()
+                if progress:
+                    progress("process", i, len(p.todo))
+                results.append(process_one(engine, doc, p.model_version, p.now))
+            return commit(p, results)
+    except BaseException:
+        remove_if_unused(out_dir, made)
+        raise
 
 
-def lock(out_dir: Path) -> FileLock:
-    """The output folder's lock: one run writes at a time; others wait for it."""
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
-    return FileLock(str(Path(out_dir) / ".ingest.lock"))
+@contextmanager
+def lock(out_dir: Path) -> Iterator[FileLock]:
+    """The output folder's lock: one run writes at a time; others wait for it. While it is
+    held, SIGINT and SIGTERM raise ``Interrupted`` (SIGTERM would end the process on the
+    spot), so the lock is released and no temporary file stays; ``commit`` finishes its
+    writes before a signal is acted on."""
+    try:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise os_failure(out_dir, e, "cannot create the output folder") from e
+    with stop_on_signals(), FileLock(str(Path(out_dir) / ".ingest.lock")) as held:
+        yield held
 
 
 def plan(
@@ -347,6 +380,7 @@ def plan(
     ok_paths: set[str] = set()
     run_ids: dict[str, str] = {}
     for i, path in enumerate(files):
+        check_signals()
         if progress:
             progress("read", i, len(files))
         doc_id = doc_ids.get(path) or slugify_doc_id(path)
@@ -420,20 +454,25 @@ def commit(p: Plan, results: list[Rows | InputError]) -> Summary:
         return summary
 
     replaced = [r.document["doc_id"] for r in done]
+    writes: list[tuple[Any, Any]] = []
     if done:
         new_targets = [t for r in done for t in r.targets]
         new_clauses = [c for r in done for c in r.clauses]
-        write_table(out_dir, TARGETS, _replace(read_table(out_dir, TARGETS), replaced, new_targets, TARGETS))
-        write_table(out_dir, CLAUSES, _replace(read_table(out_dir, CLAUSES), replaced, new_clauses, CLAUSES))
+        writes.append((TARGETS, _replace(read_table(out_dir, TARGETS), replaced, new_targets, TARGETS)))
+        writes.append((CLAUSES, _replace(read_table(out_dir, CLAUSES), replaced, new_clauses, CLAUSES)))
     if errors_changed or ERRORS in missing:
-        write_table(out_dir, ERRORS, kept_errors + added_errors)
+        writes.append((ERRORS, kept_errors + added_errors))
     for t in (CLAUSES, TARGETS):
         if t in missing and not done:
-            write_table(out_dir, t, [])
+            writes.append((t, []))
     if done or DOCUMENTS in missing:
         # documents last: it is what the next run trusts to skip work.
         documents = read_table(out_dir, DOCUMENTS)
-        write_table(out_dir, DOCUMENTS, _replace(documents, replaced, [r.document for r in done], DOCUMENTS))
+        writes.append((DOCUMENTS, _replace(documents, replaced, [r.document for r in done], DOCUMENTS)))
+    # All tables staged before any is replaced (a full disk replaces none), and a SIGINT or
+    # SIGTERM waits until they are all in place.
+    with deferred_signals():
+        write_tables(out_dir, writes)
     summary.wrote = True
     return summary
 

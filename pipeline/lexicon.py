@@ -37,9 +37,17 @@ LEXICON_FILE = "measure_words.tsv"
 EXCLUDED = frozenset(
     "些 种种 公元 系列 级 代 番 道 段 句 章 曲 堂 帐 盾 腔 尊 顿 口 股 封 圈 帖 幕 "
     "天 分钟 秒 秒钟 小时 钟头 周 星期 礼拜 年 月 日 号 时 刻 旬 季 宿 夜 晚 岁 辈 世 "
-    "下 番 遍 回 趟 阵 场次".split()
+    "下 遍 回 趟 阵 场次 "
+    # from numeral compounds: parts of numbers and approximations (点 一点五, 成 九成, 分
+    # 三分之一 or a score, 半, 折, 零, 多, 余, 左右, 等), words whose measure sense is rare
+    # in policy text, and more time words
+    "点 分 成 半 折 零 多 余 左右 等 出 儿 子 着 美 色 重 下子 开 方 方面 打 手 身 脸 眼 头 "
+    "文 通 路 线 维 目 品 味 声 响 刀 拳 脚 记 样 派 溜 抹 撇 汪 端 胎 峰 尾 局 席 帮 伙 会 "
+    "任 乡 届 辈子 周岁 周年 季度 日份 月份 个月 点钟 点半 歌 首歌 步曲 部曲 遭 把手 把刀 "
+    "档子 分号 分尺 分点 人份 兆 亿 元 美元 对半 大部 大类 大块 小块 大片 小片 "
+    "出头 半儿 行 车 步 招 站 班 载 角 纸 服 担 把 本 对 双".split()
 )
-
+_NUMERALS = "一二两三四五六七八九十几数百千万"
 
 def lexicon_path(models_dir: Path | None = None) -> Path:
     """Where the provisioned measure words live: ``models/lexicon/measure_words.tsv``."""
@@ -55,7 +63,9 @@ _PREFIX = re.compile("^(?:平方|立方|千|毫|微|厘|分|公|吨|英|兆|海)
 
 
 def measure_words_from_dict(text: str) -> list[str]:
-    """The words tagged ``q`` in a jieba dictionary (``word freq tag`` lines), cleaned.
+    """The measure words of a jieba dictionary (``word freq tag`` lines), cleaned: the
+    words tagged ``q``, and the words that follow at least two numerals in the dictionary's
+    numeral compounds (``一颗``/``两颗`` → 颗, ``一斤``/``三斤`` → 斤: jieba tags 颗 itself ``m``).
 
     jieba's ``q`` tag also sits on idioms and segmentation debris (``一壸千金``,
     ``掏耳朵``, ``个里``). Kept: words of one or two characters without a numeral that are
@@ -64,17 +74,26 @@ def measure_words_from_dict(text: str) -> list[str]:
     metric prefix + a kept word (``平方公里``, ``立方米``, ``千瓦时``). Minus EXCLUDED.
     """
     tagged = set()
+    after_numeral: dict[str, set[str]] = {}
     for line in text.splitlines():
         parts = line.split()
-        if len(parts) == 3 and parts[2] == "q" and parts[0] not in EXCLUDED:
-            tagged.add(parts[0])
+        if len(parts) != 3:
+            continue
+        word, tag = parts[0], parts[2]
+        if tag == "q" and word not in EXCLUDED:
+            tagged.add(word)
+        # ``一颗``, ``两颗``, ``三颗`` (tag m/mq): 颗 follows numerals, so it counts things.
+        if tag in ("m", "mq", "q") and len(word) >= 2 and word[0] in _NUMERALS \
+                and not any(c in _NUMERALS for c in word[1:]) and word[1] not in "余多大小亿":
+            after_numeral.setdefault(word[1:], set()).add(word[0])
+    tagged |= {w for w, nums in after_numeral.items() if len(nums) >= 2 and len(w) <= 3 and w not in EXCLUDED}
     short = {w for w in tagged if len(w) <= 2 and not _NUMERAL.search(w)
              and not (len(w) == 2 and w[0] == w[1])  # 朵朵, 阵阵: reduplication, "every"
              and not (len(w) == 2 and w[1] == "里" and w[0] not in "公英海市")}  # 组里: locative
     long = set()
     for w in tagged - short:
         m = _PREFIX.match(w)
-        if len(w) > 2 and m and any(w.endswith(u) and len(u) < len(w) for u in short | {"米", "克", "升", "瓦", "时"}):
+        if len(w) > 2 and m and not _NUMERAL.search(w) and any(w.endswith(u) and len(u) < len(w) for u in short | {"米", "克", "升", "瓦", "时"}):
             long.add(w)
     return sorted(short | long)
 

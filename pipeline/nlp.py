@@ -17,7 +17,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from pipeline.provision import MISSING_HELP, ModelMissingError, save_pipeline
+from pipeline.provision import DAMAGED_HELP, MISSING_HELP, ModelMissingError, save_pipeline
 from pipeline.settings import get_settings
 from pipeline.targets import Rules, get_recognizer  # registers the tokenizer and component
 
@@ -35,12 +35,15 @@ def assemble(tokenizer_dir: Path | None = None) -> Language:
     tokenizer_dir = tokenizer_dir or get_settings().tokenizer_dir
     tok_data = tokenizer_dir / "tokenizer"
     if not (tok_data / "pkuseg_model").exists():
-        raise ModelMissingError(MISSING_HELP.format(path=tokenizer_dir))
+        raise ModelMissingError(tokenizer_dir, MISSING_HELP)
     nlp = spacy.blank(
         "zh",
         config={"nlp": {"tokenizer": {"@tokenizers": "policy_zh_t2s.v1", "segmenter": "pkuseg"}}},
     )
-    nlp.tokenizer.from_disk(tok_data)  # type: ignore[union-attr]
+    try:
+        nlp.tokenizer.from_disk(tok_data)  # type: ignore[union-attr]
+    except Exception as exc:  # noqa: BLE001 - a truncated file fails in numpy, zipfile or msgpack
+        raise ModelMissingError(tokenizer_dir, DAMAGED_HELP.format(reason=_reason(exc))) from exc
     nlp.add_pipe("policy_targets_v1", name=TARGETS_PIPE)
     nlp.meta["name"] = PIPELINE_NAME.replace("-", "_")
     nlp.meta["description"] = "pkuseg tokenizer on a t2s copy + rule-based numeric targets (guide §3)"
@@ -52,6 +55,12 @@ def build_pipeline(out_dir: Path | str | None = None) -> Path:
     out = Path(out_dir) if out_dir else default_out_dir()
     save_pipeline(assemble(), out)
     return out
+
+
+def _reason(exc: BaseException) -> str:
+    """A short reason for a failed load: the exception's type and first line."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first[:200]}" if first else type(exc).__name__
 
 
 _LOAD_LOCK = threading.Lock()
@@ -78,9 +87,15 @@ def _load_nlp() -> Language:
     try:
         nlp = spacy.load(built)
     except Exception as exc:  # a build from older code: rebuild it, meanwhile assemble afresh
+        try:
+            fresh = assemble()
+        except ModelMissingError as missing:
+            # Neither the build nor the provisioned tokenizer loads: say so about the build.
+            raise ModelMissingError(built, DAMAGED_HELP.format(reason=_reason(exc))
+                                    + f"; the provisioned tokenizer cannot stand in ({missing})") from exc
         warnings.warn(f"cannot load {built} ({exc!r}); assembling the pipeline from "
                       "pipeline/patterns (rebuild with `python -m pipeline.nlp`)", stacklevel=2)
-        return assemble()
+        return fresh
     rec = get_recognizer(nlp)
     current = Rules.load()
     if rec.rules != current:

@@ -137,13 +137,17 @@ def _decimal(s: str) -> Fraction | None:
         return None
     if "点" in s:
         head, _, tail = s.partition("点")
+        mult = Fraction(1)
+        while tail and tail[-1] in BIG_UNITS:  # 一点五万 = 15000, 二点三亿
+            mult *= BIG_UNITS[tail[-1]]
+            tail = tail[:-1]
         if not tail or any(c not in CN_DIGITS for c in tail):
             return None
         whole = _int_part(head) if head else Fraction(0)
         if whole is None:
             return None
         frac = "".join(str(CN_DIGITS[c]) for c in tail)
-        return whole + Fraction(int(frac), 10 ** len(frac))
+        return (whole + Fraction(int(frac), 10 ** len(frac))) * mult
     return _int_part(s)
 
 

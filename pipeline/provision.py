@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import UserError
 from pipeline.settings import get_settings
 
 PKUSEG_SDIST = "pkuseg-0.0.25.tar.gz"
@@ -26,17 +27,32 @@ MODEL_FILES = {
     "weights.npz": "95d1632a1fed45993b5006d8ba85939cb110fae71313987673582d24669811dd",
 }
 MISSING_HELP = (
-    "The pkuseg model is not provisioned at {path}. Run `make models` (or `make run` / "
+    "the pkuseg model is not provisioned here; run `make models` (or `make run` / "
     "`make test`, which do it) to download pkuseg==0.0.25 from PyPI, verify its hash and "
-    "build the tokenizer pipeline."
+    "build the tokenizer pipeline"
+)
+DAMAGED_HELP = (
+    "cannot be loaded ({reason}): a model file is truncated or damaged; remove this "
+    "folder and run `make models` to provision it again"
 )
 
 
 REGISTRY_NAME = "clause-classifier"
+NLP_PIPELINE = "policy-nlp"  # pipeline.nlp.PIPELINE_NAME: the built pipeline's folder
 
 
-class ModelIntegrityError(RuntimeError):
-    """A model file does not match the sha256 recorded for it; it is not loaded."""
+class ModelIntegrityError(UserError, RuntimeError):
+    """A model file does not match the sha256 recorded for it, or is gone; it is not loaded."""
+
+
+class RegistryError(UserError, ValueError):
+    """``registry.json`` is missing, not JSON, or names no usable current model."""
+
+
+REPAIR_HELP = ("restore it from git (`git checkout -- models/clause-classifier/registry.json`) or a "
+               "backup; it lists the trained model versions, so fix it rather than delete it")
+RESTORE_HELP = ("restore it from git (`git checkout -- models/clause-classifier`) or a backup, or "
+                "register a new model with `policy-clauses train --make-current`")
 
 
 # The classifier registry is read here, free of scikit-learn, so the flow process can learn
@@ -53,7 +69,31 @@ def read_registry(root: Path) -> dict[str, Any]:
     path = root / "registry.json"
     if not path.exists():
         return {"current": None, "versions": {}}
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        reg = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise RegistryError(path, f"is not valid JSON ({e.msg} at line {e.lineno} column {e.colno}); "
+                                  f"{REPAIR_HELP}") from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise RegistryError(path, f"cannot be read ({e}); {REPAIR_HELP}") from e
+    if not isinstance(reg, dict) or not isinstance(reg.get("versions"), dict):
+        raise RegistryError(path, f'is not a model registry (no "versions" object); {REPAIR_HELP}')
+    return reg
+
+
+def require_current(models_dir: Path | None = None) -> str:
+    """The current classifier version after checking that ``registry.json`` exists, names a
+    current version and that version's model file matches its sha256; ``RegistryError`` or
+    ``ModelIntegrityError`` saying what to do otherwise."""
+    root = registry_dir(models_dir)
+    path = root / "registry.json"
+    if not path.is_file():
+        raise RegistryError(path, f"missing, so no classifier can label the clauses; {RESTORE_HELP}")
+    version = read_registry(root).get("current")
+    if not version:
+        raise RegistryError(path, f"names no current model version; {RESTORE_HELP}")
+    verify_registered_model(root, version)
+    return str(version)
 
 
 def current_version(models_dir: Path | None = None) -> str | None:
@@ -65,23 +105,27 @@ def verify_registered_model(root: Path, version: str) -> Path:
     """The path of ``root/<version>/model.joblib`` after checking it against the sha256 that
     ``root/registry.json`` records for it (without loading it: joblib files run code)."""
     entry = read_registry(root)["versions"].get(version)
-    if entry is None:
-        raise ModelIntegrityError(f"model version {version!r} is not in {root / 'registry.json'}")
+    if not isinstance(entry, dict) or "sha256" not in entry:
+        raise ModelIntegrityError(root / "registry.json",
+                                  f"model version {version!r} is not listed (with its sha256) here; {RESTORE_HELP}")
     path = root / version / "model.joblib"
-    if not path.exists():
-        raise ModelIntegrityError(f"{path}: model file missing")
+    if not path.is_file():
+        where = path if (root / version).is_dir() else root / version
+        raise ModelIntegrityError(where, f"the registry's model version {version!r} is gone (no model.joblib); "
+                                         "restore the folder from git or a backup, or register a new model "
+                                         "with `policy-clauses train --make-current`")
     got = sha256_file(path)
     if got != entry["sha256"]:
         raise ModelIntegrityError(
-            f"{path}: sha256 {got} does not match the registry's {entry['sha256']}; "
-            "refusing to load it (joblib files run code when loaded). Retrain with "
-            "`policy-clauses train` or restore the file."
+            path, f"sha256 {got} does not match the registry's {entry['sha256']}; "
+            "refusing to load it (joblib files run code when loaded); restore the file from git "
+            "or a backup, or retrain with `policy-clauses train --make-current`"
         )
     return path
 
 
-class ModelMissingError(RuntimeError):
-    """A provisioned model is missing; the message says how to provision it."""
+class ModelMissingError(UserError, RuntimeError):
+    """A provisioned model is missing or damaged; the message says how to provision it."""
 
 
 def sha256_file(path: Path) -> str:
@@ -119,8 +163,20 @@ def check_pkuseg(path: Path | None = None) -> Path:
     """Return the pkuseg model directory, or raise ModelMissingError saying how to fix it."""
     path = path or get_settings().pkuseg_dir
     if not all((path / n).is_file() for n in MODEL_FILES):
-        raise ModelMissingError(MISSING_HELP.format(path=path))
+        raise ModelMissingError(path, MISSING_HELP)
     return path
+
+
+def check_nlp_model() -> Path:
+    """The folder ``pipeline.nlp.load_nlp`` will load (the built ``policy-nlp`` pipeline, else
+    the provisioned tokenizer) without loading it or importing spaCy; ``ModelMissingError``
+    saying how to provision it when neither is there."""
+    s = get_settings()
+    if (s.models_dir / NLP_PIPELINE / "config.cfg").is_file():
+        return s.models_dir / NLP_PIPELINE
+    if not (s.tokenizer_dir / "tokenizer" / "pkuseg_model").is_dir():
+        raise ModelMissingError(s.tokenizer_dir, MISSING_HELP)
+    return s.tokenizer_dir
 
 
 def build_tokenizer_pipeline(pkuseg_dir: Path, out: Path) -> None:

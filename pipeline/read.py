@@ -176,6 +176,7 @@ def read_html(data: bytes, path: Path | str) -> tuple[str, str]:
         html, enc = decode_bytes(data, path)
     import trafilatura
 
+    html = _rows_as_lines(html)
     text = None
     try:
         text = trafilatura.extract(
@@ -186,12 +187,43 @@ def read_html(data: bytes, path: Path | str) -> tuple[str, str]:
         text = None
     if not text or not text.strip():
         text = _html_fallback_text(html)
+    text = text.replace(CELL_SENTINEL, "\t")
     if not text.strip():
         raise ReadError(path, "extract", "the HTML page has no text content")
     title = _html_title(html)
     if title and not text.lstrip().startswith(title):
         text = title + "\n" + text
     return text, enc or "utf-8"
+
+
+# Table cells are joined with this mark before extraction (trafilatura folds tabs and puts
+# each cell on a line of its own) and the mark becomes a tab afterwards.
+CELL_SENTINEL = "〖⇥〗"
+
+
+def _rows_as_lines(html: str) -> str:
+    """``html`` with each table row turned into one paragraph of its cells joined by
+    CELL_SENTINEL, so a table reaches the text one row per line (indicator tables)."""
+    if "<table" not in html.lower():
+        return html
+    import lxml.html
+
+    try:
+        root = lxml.html.fromstring(html)
+    except Exception:  # noqa: BLE001 - lxml raises several kinds on broken pages
+        return html
+    for table in list(root.iter("table")):
+        parent = table.getparent()
+        if parent is None:
+            continue
+        at = parent.index(table)
+        for k, tr in enumerate(tr for tr in table.iter("tr")):
+            cells = [" ".join(td.text_content().split()) for td in tr if td.tag in ("td", "th")]
+            p = lxml.html.Element("p")
+            p.text = CELL_SENTINEL.join(cells)
+            parent.insert(at + k, p)
+        parent.remove(table)
+    return lxml.html.tostring(root, encoding="unicode")
 
 
 def _html_fallback_text(html: str) -> str:
@@ -224,11 +256,19 @@ def read_docx(data: bytes, path: Path | str) -> tuple[str, str]:
         d = docx.Document(io.BytesIO(data))
     except Exception as e:  # noqa: BLE001 - python-docx raises zip/xml/key errors
         raise ReadError(path, "extract", f"not a readable .docx file ({type(e).__name__}: {e})") from e
-    lines = [p.text for p in d.paragraphs]
-    for table in d.tables:
-        for row in table.rows:
-            cells = [c.text.strip() for c in row.cells]
-            lines.append(" ".join(dict.fromkeys(c for c in cells if c)))
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    lines = []
+    # Paragraphs and tables in document order; a table row is one line of tab-separated
+    # cells (a merged cell repeats in each column it spans, keeping the columns aligned).
+    for child in d.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append(Paragraph(child, d).text)
+        elif tag == "tbl":
+            for row in Table(child, d).rows:
+                lines.append("\t".join(" ".join(c.text.split()) for c in row.cells))
     return "\n".join(lines), "docx"
 
 

@@ -12,7 +12,9 @@ Every piece of text from the tables goes through ``html.escape``.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from html import escape
@@ -21,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.errors import check_output_folder, os_failure, remove_if_unused
 from pipeline.tables import CLAUSES, DOCUMENTS, ERRORS, TARGETS, read_table
 
 LABELS = ("goal", "target", "measure", "safeguard", "other")
@@ -43,20 +46,34 @@ CHART_WIDTH = 960
 def write_report(tables_dir: Path, out_dir: Path) -> Path:
     """Write ``out_dir/index.html`` from the tables in ``tables_dir``; return its path.
 
-    Missing tables count as empty, so a report can be written for any output folder.
+    Missing tables count as empty, so a report can be written for any output folder (the
+    command line first checks that ``tables_dir`` holds tables: ``require_tables``). An
+    ``out_dir`` that is a file, or a write that fails (a full disk, no permission), raises
+    ``UserError`` and leaves no report file and no folder this call made.
     """
     tables_dir, out_dir = Path(tables_dir), Path(out_dir)
+    check_output_folder(out_dir)
     documents = read_table(tables_dir, DOCUMENTS).drop_columns(["text"]).to_pandas()
     clauses = read_table(tables_dir, CLAUSES).to_pandas()
     targets = read_table(tables_dir, TARGETS).to_pandas()
     errors = read_table(tables_dir, ERRORS).to_pandas()
 
     page = render_page(tables_dir, documents, clauses, targets, errors)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    made = not out_dir.exists()
     path = out_dir / "index.html"
     tmp = path.with_name(".index.html.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(page)
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        remove_if_unused(out_dir, made, leftovers=())
+        raise os_failure(out_dir, e, "cannot write the report here") from e
     return path
 
 

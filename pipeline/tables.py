@@ -16,6 +16,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.errors import UserError, os_failure
+
 
 @dataclass(frozen=True)
 class Column:
@@ -168,7 +170,7 @@ def empty(table: Table) -> pa.Table:
     return table.schema.empty_table()
 
 
-class StoredTableError(SchemaError):
+class StoredTableError(UserError, SchemaError):
     """A table already in the output folder cannot be read as this version declares it."""
 
 
@@ -194,8 +196,8 @@ def read_table(out_dir: Path, table: Table) -> pa.Table:
 
 
 def _unreadable(path: Path, e: Exception) -> StoredTableError:
-    return StoredTableError(f"{path}: not a readable parquet file ({e}); it was left as it is — "
-                            f"move it away or write to another --out folder")
+    return StoredTableError(path, f"not a readable parquet file ({e}); it was left as it is — "
+                                  f"move it away or write to another --out folder")
 
 
 def missing_columns(out_dir: Path, table: Table) -> list[str]:
@@ -210,34 +212,103 @@ def missing_columns(out_dir: Path, table: Table) -> list[str]:
     return [c.name for c in table.columns if c.name not in names]
 
 
-def _upgrade(table: Table, data: pa.Table, path: Path) -> pa.Table:
+def _check_columns(table: Table, names: list[str], path: Path) -> None:
+    """StoredTableError when a stored table's columns are not this version's (or an earlier
+    version's) declaration of ``table``."""
     known = {c.name for c in table.columns}
-    extra = [n for n in data.column_names if n not in known]
+    if not set(table.primary_key) & set(names):
+        raise StoredTableError(
+            path, f"is not a policy-clauses {table.name} table (its columns: {', '.join(names[:8]) or 'none'}"
+                  f"{', …' if len(names) > 8 else ''}); another program wrote it? It was left as it "
+                  f"is — move it away or use another folder")
+    extra = [n for n in names if n not in known]
     if extra:
         raise StoredTableError(
-            f"{path}: has columns {extra} that this version's {table.name} table does not declare "
-            f"(written by a newer policy-clauses?); not rewritten, since that would drop them — "
-            f"use the newer version or another --out folder")
-    missing = [c for c in table.columns if c.name not in data.column_names]
-    required = [c.name for c in missing if not c.nullable]
+            path, f"has columns {extra} that this version's {table.name} table does not declare "
+                  f"(written by a newer policy-clauses?); not rewritten, since that would drop them — "
+                  f"use the newer version or another --out folder")
+    required = [c.name for c in table.columns if c.name not in names and not c.nullable]
     if required:
         raise StoredTableError(
-            f"{path}: lacks the required columns {required} (written by an earlier version); "
-            f"ingest into a new --out folder to rebuild the tables")
+            path, f"lacks the required columns {required} (written by an earlier version); "
+                  f"ingest into a new --out folder to rebuild the tables")
+
+
+def check_stored(out_dir: Path) -> None:
+    """Check every table already in ``out_dir`` by its schema alone (no data read), so a run
+    can refuse a folder of foreign, unreadable or newer tables before it creates anything."""
+    for table in TABLES.values():
+        path = Path(out_dir) / table.filename()
+        if not path.exists():
+            continue
+        if path.is_dir():
+            raise StoredTableError(path, "is a folder, not a parquet file; move it away or use another folder")
+        try:
+            names = pq.read_schema(path).names
+        except (pa.ArrowException, OSError) as e:
+            raise _unreadable(path, e) from e
+        _check_columns(table, list(names), path)
+
+
+def require_tables(tables_dir: Path, option: str = "--tables") -> None:
+    """Refuse a folder that holds no tables of an ingest (missing, a file, empty, or only
+    other files), or whose tables this version cannot read; a report of it would be empty."""
+    d = Path(tables_dir)
+    run = f"run `policy-clauses ingest SRC --out {d}` first, or give {option} the --out folder of an ingest"
+    if not d.exists():
+        raise UserError(d, f"no such folder; {run}")
+    if not d.is_dir():
+        raise UserError(d, f"is a file, not a folder of tables; {run}")
+    if not (d / DOCUMENTS.filename()).exists():
+        found = sorted(p.name for p in d.iterdir() if not p.name.startswith("."))
+        what = (f"holds no {DOCUMENTS.filename()} (it has: {', '.join(found[:5])}{', …' if len(found) > 5 else ''})"
+                if found else "is empty: it holds no tables")
+        raise UserError(d, f"{what}; {run}")
+    check_stored(d)
+
+
+def _upgrade(table: Table, data: pa.Table, path: Path) -> pa.Table:
+    _check_columns(table, data.column_names, path)
+    missing = [c for c in table.columns if c.name not in data.column_names]
     for c in missing:
         data = data.append_column(c.field(), pa.nulls(data.num_rows, c.type))
     try:
         return to_arrow(table, data)
     except SchemaError as e:
-        raise StoredTableError(f"{path}: {e}") from e
+        raise StoredTableError(path, str(e)) from e
 
 
 def write_table(out_dir: Path, table: Table, data: pa.Table | list[dict[str, Any]]) -> Path:
     """Validate against the declaration and write atomically (temp file + fsync + rename)."""
-    arrow = to_arrow(table, data)
+    return write_tables(out_dir, [(table, data)])[0]
+
+
+def write_tables(out_dir: Path, items: list[tuple[Table, pa.Table | list[dict[str, Any]]]]) -> list[Path]:
+    """Validate and write several tables as one step: each to a temporary file first (flushed
+    to disk), then all renamed over the old files, in the order given. When one cannot be
+    written (a full disk, no permission) none is replaced: ``UserError`` says why."""
+    arrows = [(t, to_arrow(t, d)) for t, d in items]
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / table.filename()
+    staged: list[tuple[str, Path]] = []
+    try:
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            for table, arrow in arrows:
+                staged.append((_stage(out_dir, table, arrow), out_dir / table.filename()))
+        except OSError as e:
+            raise os_failure(out_dir, e, "cannot write the tables here; none was replaced") from e
+        for tmp, final in staged:
+            os.replace(tmp, final)
+        _fsync_dir(out_dir)
+    finally:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return [final for _, final in staged]
+
+
+def _stage(out_dir: Path, table: Table, arrow: pa.Table) -> str:
+    """Write ``arrow`` to a temporary file beside the table's file, flushed to disk."""
     fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{table.name}.", suffix=".tmp")
     try:
         umask = os.umask(0)
@@ -247,13 +318,11 @@ def write_table(out_dir: Path, table: Table, data: pa.Table | list[dict[str, Any
             pq.write_table(arrow, f, compression="zstd")
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, final)
-        _fsync_dir(out_dir)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    return final
+    return tmp
 
 
 def _fsync_dir(path: Path) -> None:

@@ -23,9 +23,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from pipeline.document_targets import extract_document_targets
 from pipeline.segment import Clause
 from pipeline.settings import get_settings
-from pipeline.targets import extract_document_targets, normalise
+from pipeline.targets import normalise
 
 FULL_KEYS = ("value", "value_max", "unit", "comparator", "year")
 
@@ -59,6 +60,16 @@ def gold_clauses(records: list[dict[str, Any]]) -> list[Clause]:
                is_heading=r["text"] in headings)
         for i, r in enumerate(records)
     ]
+
+
+def _document_text(doc_id: str) -> str | None:
+    """The corpus text of ``doc_id`` (its line breaks make paragraphs), None if absent."""
+    from pipeline.annotations import document_text
+
+    try:
+        return document_text(get_settings().corpus_dir, doc_id)
+    except (OSError, ValueError):
+        return None
 
 
 def _num(x: Any) -> float | None:
@@ -149,7 +160,8 @@ def evaluate_targets(annotations_dir: Path | str | None = None, nlp=None,
         clauses = gold_clauses(records)
         year = manifest.get(doc_id, {}).get("year") or ""
         preds = extract_document_targets(nlp, clauses, titles.get(doc_id),
-                                         doc_year=int(year) if year.isdigit() else None)
+                                         doc_year=int(year) if year.isdigit() else None,
+                                         text=_document_text(doc_id))
         by_clause: dict[int, list[dict]] = defaultdict(list)
         for p in preds:
             by_clause[p["clause_seq"]].append(p)

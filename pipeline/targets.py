@@ -35,7 +35,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans, get_words_and_spaces, minibatch, registry
 
 from pipeline.fastseg import FastPkuseg, load_segmenter, set_processors, write_tables
-from pipeline.numbers import clean, fold, parse_number, parse_quantity
+from pipeline.numbers import clean, fold, parse_quantity
 from pipeline.script import t2s_same_length
 
 RULES_DIR = Path(__file__).resolve().parent / "patterns"
@@ -52,6 +52,13 @@ SCOPE_ENDS = frozenset(("领域", "方面", "行业", "范围内", "基础上"))
 OPENERS = {"(": ")", "（": "）", "[": "]", "［": "］", "【": "】", "〔": "〕"}
 CLOSERS = {v: k for k, v in OPENERS.items()}
 CLOSING_QUOTES = {"”": "“", "\"": "\"", "’": "‘", "》": "《", "」": "「", "』": "『"}
+
+
+# A list bullet or item number at the start of an item (``——``, ``•``, ``①``, ``（1）``, ``1.``).
+LEAD_MARK = re.compile(
+    r"(?:[（(]\s*[0-9０-９一二三四五六七八九十]{1,3}\s*[）)]|[0-9０-９]{1,3}\s*[.．、](?![0-9０-９])"
+    r"|[一二三四五六七八九十]{1,3}\s*[、.．]|[①-⑳]|[—–－-]{1,2}|[·•●■□◆◇▪★☆○◎►▶])\s*"
+)
 
 
 def _bracket_depth(doc: Doc) -> list[int]:
@@ -345,6 +352,13 @@ class TargetRecognizer:
         self.deadline_rx = [re.compile(p) for p in v["deadline_patterns"]]
         self.plan_periods = v["plan_periods"]
         self.lead_in_cues = tuple(v["lead_in_cues"])
+        self.document_year_words = v["document_year_words"]
+        self.action_verbs = set(v["action_verbs"])
+        self.approx_words = {w for w, c in self.cmp_prefix.items() if c == "~"}
+        self.verb_like_comparators = set(v["verb_like_comparators"])
+        self.count_units = set(v["count_units"])
+        self.count_qualifiers = set(v["count_qualifiers"])
+        self.programme_heads = tuple(v["programme_heads"])
         self.title_rx = [re.compile(p) for p in v["title_period_patterns"]]
         self.trailing_nominal = set(v["trailing_nominal"])
         self.subject_heads = tuple(v["subject_heads"])
@@ -419,9 +433,9 @@ class TargetRecognizer:
 
     def _split_point(self, n: str) -> int:
         """Where a token norm splits into a bare number and a unit (``10个`` → 2), or 0."""
-        if len(n) < 2 or any(_numeric_kind(n)):
-            return 0
-        for k in range(len(n) - 1, 0, -1):
+        if len(n) < 2 or any(_numeric_kind(n)) or n in self.units:
+            return 0  # ``千瓦`` is a unit, not 千 + 瓦
+        for k in range(1, len(n)):  # the longest unit first: 450|万千瓦, not 450万千|瓦
             head, tail = n[:k], n[k:]
             if tail not in self.units:
                 continue
@@ -525,7 +539,14 @@ class TargetRecognizer:
         return _Cand(s, s + k, end, value, value_max, unit, suffix, rule, chinese)
 
     def _extend_unit(self, doc: Doc, end: int, unit: str) -> tuple[int, str]:
-        """``吨/日``, ``个/百万人``, ``台（套）``, ``艘（台、套）``: compound units as written."""
+        """``吨/日``, ``个/百万人``, ``台（套）``, ``艘（台、套）``, ``吨`` + ``标准煤``: compound
+        units as written."""
+        for n in (3, 2, 1):  # a unit the tokenizer cut in two: 吨|标准煤, 万|标准箱
+            if end + n <= len(doc):
+                tail = doc[end:end + n]
+                if normalise(unit + tail.text) in self.units and not any(t.is_space for t in tail):
+                    unit, end = unit + tail.text, end + n
+                    break
         if end + 1 < len(doc) and doc[end].norm_ == "/":
             for n in (2, 1):
                 if end + 1 + n <= len(doc):
@@ -541,8 +562,11 @@ class TargetRecognizer:
         return end, unit
 
     def _deadlines(self, doc: Doc) -> list[tuple[int, int, int]]:
-        """(start_char, end_char, year) of deadline expressions in the clause."""
-        return find_deadlines(self, "".join(t.norm_ + t.whitespace_ for t in doc))
+        """(start_char, end_char, year) of deadline expressions in the clause; a relative one
+        (``今年``, ``近3年``) has ``-offset`` as its year (see ``document_targets.as_triples``)."""
+        from pipeline.document_targets import as_triples, find_deadlines
+
+        return as_triples(find_deadlines(self, "".join(t.norm_ + t.whitespace_ for t in doc)))
 
     # -- the core ---------------------------------------------------------
     def _extract(self, doc: Doc) -> list[tuple[_Cand, dict[str, Any], tuple[int, int]]]:
@@ -566,7 +590,8 @@ class TargetRecognizer:
             c = self._read_quantity(doc, sp.start, sp.end, sp.label_)
             if c is None:
                 continue
-            if any(v.start < c.num_end and c.start < v.end for v in veto):
+            if any(v.start < c.num_end and c.start < v.end and not self._committed_round_number(doc, c, v)
+                   for v in veto):
                 continue
             if cands and c.start < cands[-1].end:
                 continue
@@ -652,6 +677,7 @@ class TargetRecognizer:
 
             # Strip the left item from the right: comparator, verbs, fillers.
             prefix_cmp = None
+            prefix_word = None
             kind = None
             verb_before = False
             fenbie = False
@@ -668,12 +694,22 @@ class TargetRecognizer:
                     if what == "cmp":
                         if prefix_cmp is None or prefix_cmp == "=":
                             prefix_cmp = self.cmp_prefix[hit[0]] if prefix_cmp is None else prefix_cmp
+                            prefix_word = hit[0]
                         text_start_tok = work[-hit[1]].i
                     elif what == "verb":
                         if hit[0] in self.kind_verbs and kind is None:
                             kind = self.kind_verbs[hit[0]]
                         verb_before = True
                         text_start_tok = work[-hit[1]].i
+                        # ``新引进和培育10家``: coordinated verbs share the object (D11).
+                        rest = work[: -hit[1]]
+                        if len(rest) > 1 and rest[-1].norm_ in LIST_JOINERS:
+                            other = self._phrase_at_end(rest[:-1], self.object_verbs)
+                            if other:
+                                if kind is None and other[0] in self.kind_verbs:
+                                    kind = self.kind_verbs[other[0]]
+                                text_start_tok = rest[-1 - other[1]].i
+                                work = rest[: -1 - other[1]] + work[-hit[1]:]
                     else:
                         fenbie = fenbie or hit[0] == "分别"
                     work = work[: -hit[1]]
@@ -684,16 +720,23 @@ class TargetRecognizer:
             lead_kind, lead_verb = None, False
             work = self._strip_leading(work, deadlines)
             scope: list[Token] = []
-            if len(work) > 1 and work[0].norm_ in self.scope_words and \
-                    self._phrase_at_start(work[1:], self.object_verbs):
-                scope, work = [work[0]], work[1:]  # ``全市新增公园``: keep 全市, drop the verb
+            k = 0
+            while k < len(work) - 1 and (work[k].norm_ in self.scope_words or work[k].norm_ in self.count_qualifiers):
+                k += 1
+            if not k:  # ``城镇新增就业岗位``: a short place noun before a change verb
+                k = next((p for p in (1, 2) if p < len(work) - 1 and all(len(t.norm_) <= 2 for t in work[:p])
+                          and (self._phrase_at_start(work[p:], self.kind_verbs) or ("", 0))[0]
+                          .startswith(("新", "净"))), 0)
+            if k and self._phrase_at_start(work[k:], self.object_verbs | self.action_verbs):
+                scope, work = work[:k], work[k:]  # ``全市新增公园``, ``全市累计培育…``: keep 全市/累计, drop the verb
             if len(work) > 1 and work[0].norm_ == "新" and self._phrase_at_start(work[1:], self.object_verbs):
                 lead_kind, work = "increase", work[1:]  # 新评选, 新设立: "new" verbs (D1)
             while work:
                 hit = self._lead_verb(work)
                 if not hit:
                     break
-                if hit[0] not in self.kind_verbs and "".join(t.norm_ for t in work).endswith(self.rate_heads):
+                if hit[0] not in self.kind_verbs and hit[0] not in self.action_verbs and \
+                        "".join(t.norm_ for t in work).endswith(self.rate_heads):
                     break  # ``研发经费投入强度``: a rate's name, not a verb and its object
                 lead_verb = True
                 if hit[0] in self.kind_verbs and lead_kind is None:
@@ -717,7 +760,10 @@ class TargetRecognizer:
                 verb_before = True
             if right and not work and c.suffix_cmp:
                 verb_before = True  # ``40%以上城市建成区达到…``
-            if right and (verb_before or not work):
+            # ``全市90%的重点领域市场主体纳入…``: a share of what follows 的.
+            share_of = c.unit == "%" and bool(right) and right[0].norm_ == "的" and \
+                all(t.norm_ in self.scope_words for t in work)
+            if right and (verb_before or not work or share_of):
                 case = "after"
             elif right:
                 # ``落实…3个标准体系``: the number counts the items of a list, not a target.
@@ -725,18 +771,25 @@ class TargetRecognizer:
                 continue
             else:
                 case = "before"
-            if case == "after" and not verb_before and not prefix_cmp:
+            if case == "after" and not verb_before and not prefix_cmp and not share_of:
                 # ``八个着力``, ``三项保障措施``: a count with no verb describes, it does not commit.
                 prev_end = c.end
                 continue
+            if prefix_word in self.approx_words and kind is None and not verb_before and not lead_verb \
+                    and c.suffix_cmp is None and not deadlines and not per_year:
+                # ``总规划面积约60平方公里``: an estimate with no verb and no deadline describes.
+                prev_end = c.end
+                continue
+            if case == "after" and prefix_word in self.verb_like_comparators:
+                prefix_cmp = "="  # ``突破百项…技术``: a verb with its object, not "more than" (E13)
             if c.chinese_numeral and c.value < 10 and prefix_cmp in (None, "=") \
-                    and c.suffix_cmp is None and kind is None:
+                    and c.suffix_cmp is None and kind is None and c.value_max is None:
                 prev_end = c.end
                 continue
 
             items = []
             if case == "after":
-                r_toks = self._trim_right(right)
+                r_toks = self._trim_right(right[1:] if share_of else right)
                 parts = [r_toks] if not r_toks or not r_toks[0].norm_.endswith(LEVEL_SUFFIX) else []
                 if r_toks and not parts:
                     head = r_toks
@@ -767,6 +820,9 @@ class TargetRecognizer:
                         start_tok = pend[0]
                 full = [t for t in doc[start_tok.i:work[-1].i + 1] if not t.is_space]
                 indicator = doc.text[start_tok.idx:work[-1].idx + len(work[-1])]
+                if scope and start_tok.i == work[0].i and len(work) > len(scope) and \
+                        work[len(scope)].i > work[len(scope) - 1].i + 1:
+                    indicator = self._pieces_text(doc, work)  # ``全市新增公园``: 全市 + 公园
                 if fenbie:
                     items = self._distribute(doc, start_tok.i, work[-1].i + 1, depth)
                     if len(items) > 1:
@@ -814,7 +870,7 @@ class TargetRecognizer:
             }
             y = self._year_for(deadlines, doc[c.start].idx)
             if y is not None:
-                fields["year" if y > 0 else "year_offset"] = abs(y)
+                fields["year" if y > 0 else "year_offset"] = abs(y)  # 0: the document's year
             chain_per_year = chain_per_year or bool(per_year)
             last = {"fields": fields, "prefix_cmp": prefix_cmp, "items": items, "item_index": 0}
             prev_end = c.end
@@ -822,6 +878,20 @@ class TargetRecognizer:
         return out
 
     # -- context helpers --------------------------------------------------
+    def _committed_round_number(self, doc: Doc, c: _Cand, veto: Span) -> bool:
+        """``形成百项标志性产品``, ``打造百家领军企业``: a bare 百/千/万 with a unit right after a
+        verb or comparator is a count (addendum E13); elsewhere (``百花齐放``, ``千家万户``) it
+        is a figure of speech, which the ``vague_round_number`` veto removes."""
+        if veto.label_ != "vague_round_number" or normalise(c.unit) not in self.count_units:
+            return False  # ``建设千亩花卉产业园``: a scale, not a count
+        rest = doc[c.end:]
+        stop = next((t.i for t in rest if t.norm_ in HARD_BOUNDARY or t.norm_ in SOFT_BOUNDARY), len(doc))
+        if "".join(t.norm_ for t in doc[c.end:stop]).endswith(self.programme_heads):
+            return False  # ``实施千座公园计划``: the name of a programme (addendum D20)
+        before = doc[max(0, c.start - 3):c.start]
+        return bool(self._phrase_at_end(list(before), self.object_verbs)
+                    or self._phrase_at_end(list(before), self.cmp_prefix))
+
     @staticmethod
     def _hard(doc: Doc, i: int, depth: list[int]) -> bool:
         return doc[i].norm_ in HARD_BOUNDARY and (depth[i] == 0 or doc[i].norm_ in "。；;")
@@ -935,7 +1005,7 @@ class TargetRecognizer:
 
     def _lead_verb(self, work: list[Token]) -> tuple[str, int] | None:
         """An object verb opening the item, unless coordinated (``组织或参与制修订…`` is kept)."""
-        hit = self._phrase_at_start(work, self.object_verbs)
+        hit = self._phrase_at_start(work, self.object_verbs | self.action_verbs)
         if hit and len(work) > hit[1] and work[hit[1]].norm_ in ("或", "和", "及", "与", "并"):
             return None
         if hit and hit[0] in self.noun_like_verbs and (
@@ -949,6 +1019,12 @@ class TargetRecognizer:
         while work and changed:
             changed = False
             t = work[0]
+            mark = LEAD_MARK.match(t.doc.text, t.idx)
+            if mark and mark.end() > t.idx:
+                # ``——``, ``•``, ``①``, ``（1）``, ``1.``: a bullet or number opening a list item.
+                work = [u for u in work if u.idx >= mark.end()]
+                changed = True
+                continue
             if t.is_space or t.norm_ in HARD_BOUNDARY or t.norm_ in SOFT_BOUNDARY or t.norm_ in "()（）" \
                     or t.norm_ in self.quotes:
                 work = work[1:]
@@ -1020,68 +1096,12 @@ class TargetRecognizer:
 
     @staticmethod
     def _year_for(deadlines: list[tuple[int, int, int]], char: int) -> int | None:
-        """The nearest deadline before the number in the clause."""
+        """The nearest deadline before the number in the clause, else the first after it
+        (``每年推动1000个…，到2027年…``: the clause's deadline governs it, addendum D21)."""
         before = [d for d in deadlines if d[0] <= char]
-        return before[-1][2] if before else None
-
-
-# ---------------------------------------------------------------------------
-# Years: clause, heading chain, lead-in, title (addendum C1).
-
-def find_deadlines(rec: TargetRecognizer, text: str) -> list[tuple[int, int, int]]:
-    """(start, end, year) of deadline expressions (``到2020年``, ``十三五期间``) in ``text``."""
-    norm = normalise(text)
-    found: list[tuple[int, int, int]] = []
-    for rx in rec.deadline_rx + rec.relative_rx:
-        for m in rx.finditer(norm):
-            if any(s <= m.start() < e or m.start() <= s < m.end() for s, e, _ in found):
-                continue
-            gd = m.groupdict()
-            if gd.get("year"):
-                year = int(gd["year"])
-            elif gd.get("plan") and gd["plan"] in rec.plan_periods:
-                year = int(rec.plan_periods[gd["plan"]])
-            elif gd.get("rel"):
-                n = parse_number(gd["rel"])
-                if n is None or not 0 < n <= 30:
-                    continue
-                year = -int(n)  # relative: the document's year + n
-            else:
-                continue
-            found.append((m.start(), m.end(), year))
-    return sorted(found)
-
-
-def title_year(rec: TargetRecognizer, title: str | None) -> int | None:
-    """End year of the plan period named in a document title (``(2016—2020年)`` → 2020)."""
-    if not title:
-        return None
-    norm = normalise(title)
-    for rx in rec.title_rx:
-        m = rx.search(norm)
-        if m:
-            gd = m.groupdict()
-            if gd.get("year"):
-                return int(gd["year"])
-            if gd.get("plan") in rec.plan_periods:
-                return int(rec.plan_periods[gd["plan"]])
-    return None
-
-
-def _is_lead_in(rec: TargetRecognizer, text: str, section: Sequence[str] = ()) -> int | None:
-    """The deadline year of a lead-in sentence that introduces a list of goals, else None."""
-    norm = normalise(text).rstrip()
-    dl = [d for d in find_deadlines(rec, norm) if d[2] > 0]
-    if not dl:
-        return None
-    if norm.endswith((":", "：")) or ":" in norm or any(c in norm for c in rec.lead_in_cues):
-        return dl[0][2]
-    # In a goals section, a clause that opens with its deadline (``到2027年，…``) sets it
-    # for the clauses after it.
-    if rec.enumeration_rx.sub("", norm[: dl[0][0]]).strip(" *#") == "" and any(
-            cue in normalise(h) for h in section for cue in rec.goal_section_cues):
-        return dl[0][2]
-    return None
+        if before:
+            return before[-1][2]
+        return deadlines[0][2] if deadlines else None
 
 
 # A clause can only hold a target when its normalised text has a numeral, a percent sign
@@ -1107,66 +1127,3 @@ def get_recognizer(nlp: Language) -> TargetRecognizer:
         if isinstance(proc, TargetRecognizer):
             return proc
     raise ValueError("the pipeline has no policy_targets component")
-
-
-def extract_document_targets(nlp: Language, clauses: Sequence[Any], title: str | None,
-                             doc_year: int | None = None) -> list[dict]:
-    """One dict per target in the clauses of one document (in order), offsets into the document.
-
-    Keys: clause_seq, start, end, text, indicator, value, value_max, unit, comparator, kind,
-    year, per_year. ``year`` follows addendum C1: the clause, its heading chain (nearest
-    first), the governing lead-in sentence, the plan period of ``title``; a relative
-    deadline (``近5年内``) counts from ``doc_year`` (the year of issue) when given.
-    Clauses under a review heading (``“十三五”时期的主要成效``) report the past: no targets.
-    """
-    rec = get_recognizer(nlp)
-    fallback = title_year(rec, title)
-    heading_cache: dict[str, int | None] = {}
-    lead_ins: list[tuple[tuple[str, ...], int]] = []  # (section, year) seen so far
-    out: list[dict] = []
-    # pkuseg and the target component only where a target can be: the other clauses
-    # have none (see NUMERAL_GATE), and their years come from the text alone.
-    gated = [has_numeral(c.text) for c in clauses]
-    texts = [c.text for c, g in zip(clauses, gated, strict=True) if g]
-    tok = nlp.tokenizer
-    # The tokenizer's pipe segments the batch in one pass (FastPkuseg); spaCy's pipe takes Docs.
-    made = tok.pipe(texts) if isinstance(tok, PolicyChineseTokenizer) else texts
-    docs = iter(nlp.pipe(made, batch_size=64))
-    for clause, g in zip(clauses, gated, strict=True):
-        section = tuple(clause.section or ())
-        spans = next(docs).spans.get(rec.spans_key, []) if g else []
-        if spans and not rec.is_past_section(section):
-            inherited = _heading_year(rec, section, heading_cache)
-            if inherited is None:
-                for sec, yr in reversed(lead_ins):
-                    if section[: len(sec)] == sec:
-                        inherited = yr
-                        break
-            if inherited is None:
-                inherited = fallback
-            for sp in spans:
-                rec_ = {k: getattr(sp._, k) for k in FIELDS}
-                if rec_["year"] is None:
-                    offset = sp._.year_offset
-                    rec_["year"] = doc_year + offset if offset and doc_year else inherited
-                out.append({
-                    "clause_seq": clause.seq,
-                    "start": clause.start + sp.start_char,
-                    "end": clause.start + sp.end_char,
-                    "text": sp.text,
-                    **rec_,
-                })
-        lead_yr = _is_lead_in(rec, clause.text, section)
-        if lead_yr is not None and not clause.is_heading:
-            lead_ins.append((section, lead_yr))
-    return out
-
-
-def _heading_year(rec: TargetRecognizer, section: tuple[str, ...], cache: dict[str, int | None]) -> int | None:
-    for heading in reversed(section):
-        if heading not in cache:
-            dl = [d for d in find_deadlines(rec, heading) if d[2] > 0]
-            cache[heading] = dl[0][2] if dl else None
-        if cache[heading] is not None:
-            return cache[heading]
-    return None

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.classify import document_features, load_current, scores  # noqa: E402
+from pipeline.document_targets import extract_document_targets  # noqa: E402
 from pipeline.nlp import load_nlp  # noqa: E402
 from pipeline.target_eval import (  # noqa: E402
     full_key,
@@ -37,7 +38,6 @@ from pipeline.target_eval import (  # noqa: E402
     read_gold,
     vu_key,
 )
-from pipeline.targets import extract_document_targets  # noqa: E402
 
 
 def score(gold_dir: Path, doc_ids: list[str]) -> dict:

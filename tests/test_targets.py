@@ -11,6 +11,7 @@ import pytest
 import spacy
 from hypothesis import HealthCheck, given, settings
 
+from pipeline.document_targets import extract_document_targets, title_year
 from pipeline.nlp import assemble, build_pipeline
 from pipeline.numbers import _FOLD, parse_quantity
 from pipeline.provision import ModelMissingError
@@ -22,11 +23,9 @@ from pipeline.targets import (
     FIELDS,
     GATE_NORMALISED,
     NUMERAL_GATE,
-    extract_document_targets,
     get_recognizer,
     has_numeral,
     normalise,
-    title_year,
 )
 from tests.conftest import CORPUS
 from tests.strategies import any_text, policy_text
@@ -260,9 +259,9 @@ def test_split_tokens_do_not_break_the_string_store() -> None:
     the new NORM strings out of the StringStore (spaCy E018 when a rule read them)."""
     import spacy
 
+    from pipeline.document_targets import extract_document_targets
     from pipeline.nlp import default_out_dir
     from pipeline.segment import segment as seg
-    from pipeline.targets import extract_document_targets
 
     nlp = spacy.load(default_out_dir())  # a fresh vocabulary, as a new process has
     clauses = seg("形成一批品牌形象突出、質量水平一流、具有婁底特色的現代企業和產業集群,質量工作綜合實力進入全省二類地區領先行列;").clauses
