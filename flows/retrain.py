@@ -13,6 +13,7 @@ from prefect.cache_policies import NONE
 from pipeline.annotations import annotations_hash, load_dataset
 from pipeline.classify import (
     DEFAULT_PARAMS,
+    FEATURES_VERSION,
     current_version,
     evaluate,
     load_version,
@@ -48,7 +49,7 @@ def evaluate_candidate(annotations_dir: str, corpus_dir: str, params: dict[str, 
 def evaluate_current(annotations_dir: str, corpus_dir: str, models_dir: str, version: str) -> dict[str, Any]:
     from sklearn.base import clone
 
-    model = load_version(version, Path(models_dir)).model
+    model = load_version(version, Path(models_dir), check_features=False).model
     return evaluate(load_dataset(Path(annotations_dir), Path(corpus_dir)), builder=lambda: clone(model))
 
 
@@ -86,8 +87,9 @@ def retrain_flow(
     data_hash = annotations_hash(Path(ann))
     cur = current_version(Path(models))
     reg = registry(Path(models))
-    if cur and reg["versions"][cur]["training_data_sha256"] == data_hash and not force:
-        msg = f"annotations unchanged since {cur} (sha256 {data_hash[:12]}): nothing to do"
+    same_features = cur is not None and reg["versions"][cur].get("features_version") == FEATURES_VERSION
+    if cur and reg["versions"][cur]["training_data_sha256"] == data_hash and same_features and not force:
+        msg = f"annotations and features unchanged since {cur} (sha256 {data_hash[:12]}): nothing to do"
         create_markdown_artifact(key="retrain-decision", markdown=msg)
         print(msg)
         return {"decision": "unchanged", "current": cur}

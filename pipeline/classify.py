@@ -43,6 +43,10 @@ from pipeline.provision import (  # noqa: F401  (ModelIntegrityError, REGISTRY_N
 )
 from pipeline.settings import LABELS, get_settings
 
+# The version of what ``document_features`` and the Pipeline's transformers compute: a
+# model is only loaded by code that computes the features it was trained on (the registry
+# records the version; the retrain flow retrains when it differs). Raise it when they change.
+FEATURES_VERSION = "5"
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _DIGITS = re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
 _QUANTITY = re.compile(
@@ -58,7 +62,7 @@ _LEAD_MARKS = re.compile(r"^(?:[\s\u3000]*(?:[-*+•·●▪■◆►>]|#{1,6})[
 _END_MARKS = re.compile(r"[。；;，,：:！!？?、\s\u3000]+$")
 _CN_QUANTITY = re.compile(
     r"(?:百分之)?[零〇一二两三四五六七八九十百千万亿]*[一二两三四五六七八九十百千][零〇一二两三四五六七八九十百千万亿]*"
-    r"(?:点[零〇一二三四五六七八九]+)?(?=[个家项件名座所万亿倍人户台套艘吨亩元条种次辆张类批%])"
+    r"(?:点[零〇一二三四五六七八九]+)?(?=[个家项件名座所万亿倍人户台套艘吨亩元条种次辆张类批分%])"
 )
 
 
@@ -801,6 +805,7 @@ def train_and_register(
         "sha256": digest, "training_data_sha256": data_hash, "created": stamp.isoformat(),
         "macro_f1": metrics["macro_f1"],
         "per_label_f1": {k: v["f1"] for k, v in metrics["per_label"].items()},
+        "features_version": FEATURES_VERSION,
     }
     if make_current or reg.get("current") is None:
         reg["current"] = version
@@ -920,11 +925,20 @@ class ClauseClassifier:
         return self.predict_features(X)
 
 
-def load_version(version: str, models_dir: Path | None = None) -> ClauseClassifier:
-    """Load a registered version after checking its sha256 against the registry."""
+def load_version(version: str, models_dir: Path | None = None, check_features: bool = True) -> ClauseClassifier:
+    """Load a registered version after checking its sha256 against the registry (and that
+    this code computes the features it was trained on, unless ``check_features`` is false:
+    the retrain gate refits an old configuration on today's features)."""
     import joblib
 
-    path = verify_registered_model(registry_dir(models_dir), version)
+    root = registry_dir(models_dir)
+    path = verify_registered_model(root, version)
+    trained_for = read_registry(root)["versions"][version].get("features_version")
+    if check_features and trained_for != FEATURES_VERSION:
+        raise ModelIntegrityError(
+            f"{root / version}: this model was trained on features version {trained_for or 'before 4'}, "
+            f"this code computes version {FEATURES_VERSION}; train a model for it with "
+            "`policy-clauses retrain` (it retrains when the features changed)")
     return ClauseClassifier(version, joblib.load(path))
 
 

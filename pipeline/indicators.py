@@ -102,12 +102,10 @@ def contrast(a: str, b: str) -> bool:
 
 
 def _prefixed(a: str, b: str) -> bool:
-    """Whether one string opens with words the other lacks (``新城…``, ``种植业…``): a
-    qualifier naming another population."""
-    from difflib import SequenceMatcher
-
-    ops = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
-    return bool(ops) and ops[0][0] in ("insert", "delete")
+    """Whether one string is the other with words in front (``新城水功能区…`` and
+    ``水功能区…``): a qualifier naming another population."""
+    short, long = sorted((a, b), key=len)
+    return len(long) > len(short) and long.endswith(short)
 
 
 def key_of(name: str, family: str) -> str:

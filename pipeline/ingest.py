@@ -50,6 +50,7 @@ from pipeline.tables import (
     CLAUSES,
     DOCUMENTS,
     ERRORS,
+    INDICATORS,
     TARGETS,
     check_stored,
     missing_columns,
@@ -57,7 +58,7 @@ from pipeline.tables import (
     write_tables,
 )
 
-PIPELINE_VERSION = "0.3.0"
+PIPELINE_VERSION = "0.4.0"
 
 
 @dataclass
@@ -272,6 +273,7 @@ def rows_for(p: Processed, model_version: str | None, now: datetime) -> tuple[di
             "doc_id": d.doc_id, "clause_id": clause_id(d.doc_id, t["clause_seq"]),
             **{k: t[k] for k in ("start", "end", "text", "indicator", "value", "value_max", "unit",
                                  "comparator", "kind", "year", "per_year")},
+            "year_source": t.get("year_source"),
             "indicator_simplified": zhs(t["indicator"]), "unit_simplified": zhs(t["unit"]),
         })
     return doc_row, clause_rows, target_rows
@@ -449,17 +451,23 @@ def commit(p: Plan, results: list[Rows | InputError]) -> Summary:
         for e in errors if (e.source_path, e.stage, e.error) not in known
     ]
     errors_changed = bool(added_errors) or len(kept_errors) != old_errors.num_rows
-    missing = [t for t in (DOCUMENTS, CLAUSES, TARGETS, ERRORS) if not (out_dir / t.filename()).exists()]
+    missing = [t for t in (DOCUMENTS, CLAUSES, TARGETS, ERRORS, INDICATORS) if not (out_dir / t.filename()).exists()]
     if not done and not errors_changed and not missing:
         return summary
 
     replaced = [r.document["doc_id"] for r in done]
     writes: list[tuple[Any, Any]] = []
-    if done:
+    if done or INDICATORS in missing:
         new_targets = [t for r in done for t in r.targets]
         new_clauses = [c for r in done for c in r.clauses]
-        writes.append((TARGETS, _replace(read_table(out_dir, TARGETS), replaced, new_targets, TARGETS)))
-        writes.append((CLAUSES, _replace(read_table(out_dir, CLAUSES), replaced, new_clauses, CLAUSES)))
+        from pipeline.indicators import Catalogue
+
+        catalogue = Catalogue.from_rows(read_table(out_dir, INDICATORS).to_pylist())
+        targets = _replace(read_table(out_dir, TARGETS), replaced, with_indicator_keys(catalogue, new_targets), TARGETS)
+        writes.append((TARGETS, targets))
+        writes.append((INDICATORS, indicator_rows(catalogue, targets)))
+        if done:
+            writes.append((CLAUSES, _replace(read_table(out_dir, CLAUSES), replaced, new_clauses, CLAUSES)))
     if errors_changed or ERRORS in missing:
         writes.append((ERRORS, kept_errors + added_errors))
     for t in (CLAUSES, TARGETS):
@@ -475,6 +483,21 @@ def commit(p: Plan, results: list[Rows | InputError]) -> Summary:
         write_tables(out_dir, writes)
     summary.wrote = True
     return summary
+
+
+def with_indicator_keys(cat: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with their ``indicator_key`` from the indicator catalogue ``cat`` (known
+    strings keep their key; new ones are placed in an order independent of the rows')."""
+    keys = cat.place_all([(r["indicator"] or "", r["unit"], r["doc_id"]) for r in rows])
+    return [{**r, "indicator_key": k} for r, k in zip(rows, keys, strict=True)]
+
+
+def indicator_rows(cat: Any, targets: pa.Table) -> list[dict[str, Any]]:
+    """The ``indicators`` table of the catalogue, with its figures over the folder's targets."""
+    from pipeline.indicators import catalogue_rows
+
+    rows = targets.select(["indicator_key", "doc_id", "year"]).to_pylist()
+    return catalogue_rows(cat, [r for r in rows if r["indicator_key"] is not None])
 
 
 def _replace(existing: pa.Table, doc_ids: list[str], rows: list[dict], table) -> pa.Table:  # type: ignore[no-untyped-def]

@@ -4,7 +4,8 @@
 ``errors`` from ``tables_dir`` and writes ``out_dir/index.html``: one file with its CSS, a
 few lines of vanilla JS (table sorting and filtering) and the charts as inline SVG, so it
 opens with no network. Charts: label mix per document, targets by deadline year, lead
-agencies by number of provisions led; then the targets table (every target with the clause
+agencies by number of provisions led; the indicators most shared by documents (value by
+region and deadline, from ``indicators`` and ``targets.indicator_key``); then the targets table (every target with the clause
 it stands in, the target span highlighted), the documents and the errors.
 
 Every piece of text from the tables goes through ``html.escape``.
@@ -24,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.errors import check_output_folder, os_failure, remove_if_unused
-from pipeline.tables import CLAUSES, DOCUMENTS, ERRORS, TARGETS, read_table
+from pipeline.tables import CLAUSES, DOCUMENTS, ERRORS, INDICATORS, TARGETS, read_table
 
 LABELS = ("goal", "target", "measure", "safeguard", "other")
 UNLABELLED = "unlabelled"
@@ -40,6 +41,8 @@ KINDS = ("level", "increase", "decrease")
 KIND_COLOURS = {"level": "#4e79a7", "increase": "#59a14f", "decrease": "#e15759"}
 NO_YEAR = "no year"
 TOP_AGENCIES = 25
+TOP_SHARED = 8
+COMPARATOR_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "~": "≈", "=": ""}
 CHART_WIDTH = 960
 
 
@@ -57,8 +60,9 @@ def write_report(tables_dir: Path, out_dir: Path) -> Path:
     clauses = read_table(tables_dir, CLAUSES).to_pandas()
     targets = read_table(tables_dir, TARGETS).to_pandas()
     errors = read_table(tables_dir, ERRORS).to_pandas()
+    indicators = read_table(tables_dir, INDICATORS).to_pandas()
 
-    page = render_page(tables_dir, documents, clauses, targets, errors)
+    page = render_page(tables_dir, documents, clauses, targets, errors, indicators)
     made = not out_dir.exists()
     path = out_dir / "index.html"
     tmp = path.with_name(".index.html.tmp")
@@ -81,7 +85,7 @@ def write_report(tables_dir: Path, out_dir: Path) -> Path:
 
 
 def render_page(tables_dir: Path, documents: pd.DataFrame, clauses: pd.DataFrame,
-                targets: pd.DataFrame, errors: pd.DataFrame) -> str:
+                targets: pd.DataFrame, errors: pd.DataFrame, indicators: pd.DataFrame | None = None) -> str:
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = "\n".join([
         f"<header><h1>Policy clauses report</h1><p class=\"meta\">Tables: <code>{escape(str(tables_dir))}</code>"
@@ -98,6 +102,10 @@ def render_page(tables_dir: Path, documents: pd.DataFrame, clauses: pd.DataFrame
                 f"with the agency in its responsibility note; names in simplified script; "
                 f"top {TOP_AGENCIES}).",
                 lead_agencies_chart(clauses)),
+        section("shared-indicators", "Same indicator, different documents",
+                f"The {TOP_SHARED} indicators (indicator_key) with targets in the most documents: each "
+                "document's value and deadline, by region (names in simplified script).",
+                shared_indicators(documents, targets, indicators)),
         section("targets", "Targets",
                 "Every numeric target with the clause it stands in (target span highlighted, "
                 "heading chain above). Click a column header to sort; type to filter.",
@@ -315,6 +323,39 @@ TARGET_COLUMNS = (
 )
 
 
+def shared_indicators(documents: pd.DataFrame, targets: pd.DataFrame, indicators: pd.DataFrame | None) -> str:
+    """A small table per indicator shared by documents: region, document, deadline, value."""
+    if indicators is None or not len(indicators) or "indicator_key" not in targets:
+        return no_data("indicators")
+    shared = indicators[indicators["n_documents"] >= 2].sort_values(
+        ["n_documents", "n_targets", "indicator_key"], ascending=[False, False, True], kind="stable").head(TOP_SHARED)
+    if not len(shared):
+        return no_data("indicators shared by two documents")
+    docs = documents.set_index("doc_id")
+    cards = []
+    for ind in shared.itertuples(index=False):
+        rows = []
+        mine = targets[targets["indicator_key"] == ind.indicator_key].sort_values(["doc_id", "year"], kind="stable")
+        for t in mine.itertuples(index=False):
+            d = docs.loc[t.doc_id] if t.doc_id in docs.index else None
+            region = d["region_simplified"] if d is not None and isinstance(d.get("region_simplified"), str) else None
+            year = None if pd.isna(t.year) else int(t.year)
+            value = f"{COMPARATOR_SIGNS.get(t.comparator, '')}{number(t.value)}" + (
+                f"–{number(t.value_max)}" if t.value_max is not None and not pd.isna(t.value_max) else "")
+            rows.append("<tr>" + "".join([
+                cell(region, region or "", cls="zh"), cell(t.doc_id, t.doc_id),
+                cell(year, year, cls="num"), cell(value, t.value, cls="num"), cell(t.unit, t.unit, cls="zh"),
+                cell(t.indicator, t.indicator, cls="zh"),
+            ]) + "</tr>")
+        cards.append(
+            f"<div class=\"indicator-card\" data-indicator=\"{escape(ind.indicator_key)}\">"
+            f"<h3 lang=\"zh\">{escape(ind.name)}</h3><p class=\"meta\">{escape(ind.indicator_key)} · "
+            f"{escape(ind.unit_family)} · {int(ind.n_documents)} documents, {int(ind.n_targets)} targets</p>"
+            "<table><thead><tr><th>region</th><th>document</th><th>year</th><th>value</th><th>unit</th>"
+            f"<th>as written</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+    return f"<div class=\"indicator-cards\">{''.join(cards)}</div>"
+
+
 def targets_table(documents: pd.DataFrame, clauses: pd.DataFrame, targets: pd.DataFrame) -> str:
     if not len(targets):
         return no_data("targets")
@@ -452,6 +493,9 @@ h2 { font-size: 18px; margin: 32px 0 4px; border-bottom: 1px solid var(--line); 
 .chart rect.bar:hover { opacity: 0.75; }
 .empty { color: var(--muted); font-style: italic; }
 .scroll { overflow-x: auto; }
+.indicator-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 12px; }
+.indicator-card { border: 1px solid var(--line); border-radius: 6px; padding: 6px 10px; }
+.indicator-card h3 { font-size: 15px; margin: 4px 0 0; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 6px; text-align: left; vertical-align: top; }
 th { background: var(--head); position: sticky; top: 0; white-space: nowrap; }

@@ -115,9 +115,27 @@ TARGETS = Table(
         Column("comparator", pa.string(), False, ">=, >, <=, <, ~ or = (以上/以下 inclusive).", ">="),
         Column("kind", pa.string(), False, "level, increase or decrease.", "level"),
         Column("year", pa.int32(), True, "Deadline year from the clause, its headings, its lead-in or the title.", "2020"),
+        Column("year_source", pa.string(), True, "Where year comes from: clause, heading, goals_lead (a lead-in or a deadline opening the goals paragraph), plan_period (the title's period), document_year (今年/年底/明年/近N年 from the document's year), table_header (an indicator table's year column); null when no deadline is stated.", "clause"),
         Column("per_year", pa.bool_(), False, "True for 每年/年均/每年度.", "false"),
         Column("indicator_simplified", pa.string(), True, "indicator in simplified script (as documents.region_simplified), for grouping across scripts.", "主导产品采标率"),
         Column("unit_simplified", pa.string(), True, "unit in simplified script (個 → 个), for grouping across scripts.", "个"),
+        Column("indicator_key", pa.string(), True, "The indicator catalogue's key (indicators table): one key for the strings that name the same measured quantity across documents, scripts and wording; stable once given. Null only in rows written before 0.4.0.", "ind-3f9a1c2b7d"),
+    ),
+)
+
+INDICATORS = Table(
+    "indicators",
+    "The indicator catalogue: one row per group of indicator strings that name the same measured quantity (pipeline/indicators.py).",
+    ("indicator_key",),
+    (
+        Column("indicator_key", pa.string(), False, "Stable key of the group (a hash of its first member); targets.indicator_key refers to it.", "ind-3f9a1c2b7d"),
+        Column("name", pa.string(), False, "Canonical name in simplified script: the first member, normalised (scope prefixes and change verbs dropped).", "工业产品质量监督抽查合格率"),
+        Column("unit_family", pa.string(), False, "count, share, points, money, times, or measure:<unit>.", "share"),
+        Column("names", STR_LIST, False, "Every normalised indicator string placed in the group so far (the catalogue's memory: known strings keep their key).", "['工业产品质量监督抽查合格率', '工业产品监督抽查合格率']"),
+        Column("n_targets", pa.int32(), False, "Targets in the targets table with this key.", "5"),
+        Column("n_documents", pa.int32(), False, "Documents with a target of this key.", "3"),
+        Column("first_year", pa.int32(), True, "Earliest deadline year among its targets.", "2020"),
+        Column("last_year", pa.int32(), True, "Latest deadline year among its targets.", "2025"),
     ),
 )
 
@@ -133,7 +151,7 @@ ERRORS = Table(
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (DOCUMENTS, CLAUSES, TARGETS, ERRORS)}
+TABLES: dict[str, Table] = {t.name: t for t in (DOCUMENTS, CLAUSES, TARGETS, ERRORS, INDICATORS)}
 
 
 class SchemaError(ValueError):

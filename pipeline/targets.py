@@ -597,7 +597,8 @@ class TargetRecognizer:
                 continue
             if c.chinese_numeral and c.value < 10 and c.suffix_cmp is None and c.end < len(doc) \
                     and doc[c.end].norm_ not in HARD_BOUNDARY and doc[c.end].norm_ not in SOFT_BOUNDARY \
-                    and not (c.start > 0 and doc[c.start - 1].norm_ in self.cmp_prefix):
+                    and not (c.start > 0 and doc[c.start - 1].norm_ in self.cmp_prefix) \
+                    and not self._counted(doc, c):
                 continue  # 一次, 一个, 两项 before a noun: an article or a count, not a target
             cands.append(c)
         if not cands or self._has_word(doc, self.debris_words) or self._has_word(doc, self.subsidy_words):
@@ -783,7 +784,7 @@ class TargetRecognizer:
             if case == "after" and prefix_word in self.verb_like_comparators:
                 prefix_cmp = "="  # ``突破百项…技术``: a verb with its object, not "more than" (E13)
             if c.chinese_numeral and c.value < 10 and prefix_cmp in (None, "=") \
-                    and c.suffix_cmp is None and kind is None and c.value_max is None:
+                    and c.suffix_cmp is None and kind is None and c.value_max is None and not self._counted(doc, c):
                 prev_end = c.end
                 continue
 
@@ -878,6 +879,13 @@ class TargetRecognizer:
         return out
 
     # -- context helpers --------------------------------------------------
+    def _counted(self, doc: Doc, c: _Cand) -> bool:
+        """``培育三家…平台``: a small Chinese numeral (two or more) right after a verb of the
+        rules counts what the verb makes, as ``培育3家`` would; ``建立一个机制`` stays an article."""
+        return c.value >= 2 and c.start > 0 and bool(self._phrase_at_end(list(doc[max(0, c.start - 3):c.start]),
+                                                                         self.object_verbs))
+
+
     def _committed_round_number(self, doc: Doc, c: _Cand, veto: Span) -> bool:
         """``形成百项标志性产品``, ``打造百家领军企业``: a bare 百/千/万 with a unit right after a
         verb or comparator is a count (addendum E13); elsewhere (``百花齐放``, ``千家万户``) it

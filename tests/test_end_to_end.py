@@ -40,7 +40,8 @@ def test_predict_json_one_object_per_input_line() -> None:
     assert first[0]["label"] == "target"
     t = first[0]["targets"][0]
     assert (t["value"], t["unit"], t["comparator"], t["year"]) == (90, "%", ">=", 2020)
-    assert set(t) == {"indicator", "value", "value_max", "unit", "comparator", "kind", "year", "per_year", "text"}
+    assert set(t) == {"indicator", "value", "value_max", "unit", "comparator", "kind", "year", "year_source",
+                      "per_year", "text"}
     assert [c["text"] for c in objs[1]["clauses"]] == ["(一)加强组织领导。", "各级政府要加强对质量工作的领导。"]
 
 

@@ -32,7 +32,7 @@ def test_second_run_changes_nothing_and_new_file_is_new(tmp_path: Path) -> None:
     s1 = ingest([inbox], out, engine=light())
     assert (s1.new, s1.changed, s1.unchanged, s1.failed) == (2, 0, 0, 0)
     before = snapshot(out)
-    assert set(before) == {"documents.parquet", "clauses.parquet", "targets.parquet", "errors.parquet"}
+    assert set(before) == {"documents.parquet", "clauses.parquet", "targets.parquet", "errors.parquet", "indicators.parquet"}
     s2 = ingest([inbox], out, engine=light())
     assert (s2.new, s2.changed, s2.unchanged) == (0, 0, 2)
     assert snapshot(out) == before

@@ -24,11 +24,11 @@ def run(name: str, out: Path, limit: bool = True) -> object:
     return scope["answer"]
 
 
-def test_readme_has_three_examples() -> None:
-    assert set(examples()) == {"targets-by-2020", "safeguard-share", "lead-agencies"}
+def test_readme_has_four_examples() -> None:
+    assert set(examples()) == {"targets-by-2020", "safeguard-share", "lead-agencies", "same-indicator"}
 
 
-@pytest.mark.parametrize("name", ["targets-by-2020", "safeguard-share", "lead-agencies"])
+@pytest.mark.parametrize("name", ["targets-by-2020", "safeguard-share", "lead-agencies", "same-indicator"])
 def test_example_runs(name: str, seed_tables: Path) -> None:
     import pandas as pd
 
@@ -38,6 +38,13 @@ def test_example_runs(name: str, seed_tables: Path) -> None:
         assert (answer["year"] <= 2020).all()
         regions = set(answer.index.get_level_values(0))
         assert {"甘肃省", "河南省", "娄底市"} <= regions  # 婁底市 in the source, traditional script
+    elif name == "same-indicator":
+        # One key, several documents and regions, and more than one wording or script of it.
+        assert answer.doc_id.nunique() >= 2 and answer.region.nunique() >= 2
+        assert (answer.unit == "%").all() and answer.year.notna().all()
+        targets = pd.read_parquet(seed_tables / "targets.parquet")
+        key = targets[targets.indicator.isin(answer.indicator)].indicator_key.unique()
+        assert len(key) == 1 and (targets.indicator_key == key[0]).sum() == len(answer)
     elif name == "safeguard-share":
         df = answer.to_pandas()
         assert len(df) == 5 and df.safeguard_share.between(0, 1).all()

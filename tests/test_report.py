@@ -22,7 +22,7 @@ import pytest
 
 from pipeline.ingest import Engine, ingest
 from pipeline.report import write_report
-from pipeline.tables import CLAUSES, DOCUMENTS, ERRORS, TARGETS, read_table, write_table
+from pipeline.tables import CLAUSES, DOCUMENTS, ERRORS, INDICATORS, TARGETS, read_table, write_table
 
 from .conftest import CORPUS
 
@@ -33,8 +33,12 @@ CHROME_ARGS = (
     "--no-first-run", "--disable-component-update", "--disable-sync", "--disable-quic",
     "--no-default-browser-check", "--disable-dev-shm-usage", "--window-size=1280,1000",
 )
-# Traditional text with lead agencies and targets, plus two simplified documents.
-DOCS = ("loudi-2017-quality-city", "shanghai-2024-green-transition", "anhui-2022-rcep-opening")
+# Traditional text with lead agencies and targets, simplified documents, and enough documents
+# that share indicators for the "same indicator, different documents" section (five).
+DOCS = ("loudi-2017-quality-city", "shanghai-2024-green-transition", "anhui-2022-rcep-opening",
+        "gansu-2017-consumer-goods-quality", "henan-2017-quality-brand-interpretation",
+        "gansu-2015-quality-action-plan", "shanghai-2017-consumer-goods-quality",
+        "shanghai-2021-eco-environment-plan")
 CHARTS = ("label-mix", "targets-by-year", "lead-agencies")
 
 
@@ -243,6 +247,18 @@ def test_report_in_headless_chromium(browser: Any, report: Path, tables: Path, t
             ".map(r => { const b = r.getBoundingClientRect(); return [b.width, b.height]; })", el)
         assert len(boxes) >= 3 and all(w > 0 and h > 0 for w, h in boxes), chart
         assert distinct_colours(el.screenshot_as_png) >= 4, chart
+
+    # same indicator, different documents: the five most shared indicators, each a visible
+    # table of at least two documents' targets, matching the indicators table
+    ind = read_table(tables, INDICATORS).to_pandas()
+    shared = ind[ind["n_documents"] >= 2]
+    cards = browser.find_elements(By.CSS_SELECTOR, "#shared-indicators .indicator-card")
+    assert len(cards) >= 5 and len(cards) == min(len(shared), 8)
+    for card in cards:
+        key = card.get_attribute("data-indicator")
+        rows = card.find_elements(By.CSS_SELECTOR, "tbody tr")
+        assert len(rows) == int(ind.loc[ind["indicator_key"] == key, "n_targets"].iloc[0]) >= 2
+        assert card.size["width"] > 0 and card.size["height"] > 0
 
     # the whole page: non-blank, and kept for a look when asked
     png = full_page_png(browser)

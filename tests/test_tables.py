@@ -41,6 +41,8 @@ FULL_ROWS = {
         "per_year": False,
     }],
     "errors": [{"source_path": "in/bad.pdf", "stage": "extract", "error": "not a readable PDF file", "at": NOW}],
+    "indicators": [{"indicator_key": "ind-0123456789", "name": "合格率", "unit_family": "share", "names": ["合格率"],
+                    "n_targets": 1, "n_documents": 1, "first_year": 2020, "last_year": 2020}],
 }
 
 
@@ -53,6 +55,8 @@ def test_every_table_declares_its_required_columns(name: str) -> None:
         "targets": {"doc_id", "clause_id", "start", "end", "text", "indicator", "value", "value_max", "unit",
                     "comparator", "kind", "year", "per_year"},
         "errors": {"source_path", "stage", "error", "at"},
+        "indicators": {"indicator_key", "name", "unit_family", "names", "n_targets", "n_documents", "first_year",
+                       "last_year"},
     }[name]
     table = TABLES[name]
     assert required <= {c.name for c in table.columns}
