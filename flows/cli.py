@@ -266,7 +266,8 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON line (last line)."),
     directory: Path = typer.Option(None, "--dir", help="Annotation folder (default: annotations/)."),
 ) -> None:
-    """Leave-one-document-out evaluation of the clause classifier, with baselines."""
+    """Leave-one-document-out evaluation of the labels (the joint label + targets decision),
+    with the classifier's own labels, every clause alone, calibration and baselines."""
     if ctx.invoked_subcommand is not None:
         return
     from pipeline.annotations import load_dataset
@@ -279,6 +280,11 @@ def evaluate(
                                   "n_clauses", "n_documents", "n_groups")}
     if "calibration" in result:
         out["calibration"] = {k: result["calibration"][k] for k in ("ece", "mean_confidence", "accuracy")}
+    if "context_free" in result:
+        cf = result["context_free"]
+        out["context_free"] = {"macro_f1": cf["macro_f1"], "accuracy": cf["accuracy"], "per_label": cf["per_label"],
+                               "ece": cf["calibration"]["ece"]}
+        out["classifier_only"] = {k: result["classifier_only"][k] for k in ("macro_f1", "per_label")}
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False))
 
@@ -295,6 +301,14 @@ def format_classifier_report(r: dict) -> str:  # type: ignore[type-arg]
         c = r["calibration"]
         lines.append(f"confidence: mean {c['mean_confidence']:.3f} vs accuracy {c['accuracy']:.3f}, "
                      f"expected calibration error {c['ece']:.3f}")
+    if "context_free" in r:
+        cf = r["context_free"]
+        lines.append("every clause alone (as predict sees a sentence): " + ", ".join(
+            f"{lab} {v['f1']:.3f}" for lab, v in cf["per_label"].items())
+            + f"; macro-F1 {cf['macro_f1']:.3f}, expected calibration error {cf['calibration']['ece']:.3f}")
+        own = r["classifier_only"]
+        lines.append("the classifier's own labels (before the joint decision with the targets): "
+                     f"macro-F1 {own['macro_f1']:.3f}")
     for name, b in r["baselines"].items():
         lines.append(f"baseline {name:9s} macro-F1 {b['macro_f1']:.3f}  accuracy {b['accuracy']:.3f}")
     labels = r["confusion"]["labels"]
