@@ -689,6 +689,7 @@ def instrument(clock: Clock) -> dict[str, int]:
     import spacy_pkuseg
 
     import pipeline.classify as classify
+    import pipeline.document_targets as document_targets
     import pipeline.fastseg as fastseg
     import pipeline.ingest as ingest
     import pipeline.nlp as nlp_mod
@@ -725,9 +726,9 @@ def instrument(clock: Clock) -> dict[str, int]:
 
     ingest.process_one = clock.stage("process", process_one)
     ingest.ingest = clock.stage("ingest", ingest.ingest)
-    ingest.write_table = clock.sub("parquet_write", ingest.write_table)
+    ingest.write_tables = clock.sub("parquet_write", ingest.write_tables)
     ingest.read_table = clock.sub("parquet_read", ingest.read_table)
-    targets.extract_document_targets = clock.stage("targets", targets.extract_document_targets)
+    document_targets.extract_document_targets = clock.stage("targets", document_targets.extract_document_targets)
     classify.ClauseClassifier.proba_clauses = clock.stage("classify", classify.ClauseClassifier.proba_clauses)
     nlp_mod.load_nlp = clock.stage("load_nlp", nlp_mod.load_nlp)
     classify.load_current = clock.stage("load_classifier", classify.load_current)
@@ -824,6 +825,7 @@ def child_experiments(base_files: list[Path], tmp: Path) -> dict[str, Any]:
     import cProfile
     import pstats
 
+    import pipeline.document_targets as document_targets
     import pipeline.ingest as ingest
     import pipeline.targets as targets_mod
     from pipeline.nlp import load_nlp
@@ -885,7 +887,7 @@ def child_experiments(base_files: list[Path], tmp: Path) -> dict[str, Any]:
                        ("clauses with an ASCII/full-width digit", lambda t: DIGIT_GATE.search(t) is not None)):
         targets_mod.has_numeral = gate
         try:
-            outs, w, c = timed(lambda: [targets_mod.extract_document_targets(
+            outs, w, c = timed(lambda: [document_targets.extract_document_targets(
                 nlp, cl, d.title, doc_year=d.published.year if d.published else None) for d, cl in docs])
             score = evaluate_targets(None, nlp=nlp)["overall"]
         finally:

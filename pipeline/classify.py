@@ -66,8 +66,10 @@ _CN_QUANTITY = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise(text: str) -> str:
-    """The clause as the features read it: script-normalised (OpenCC t2s), full-width folded,
+    """The clause as the features read it (cached: the text, dense and structure features
+    each read it): script-normalised (OpenCC t2s), full-width folded,
     bullets and markdown marks in front and punctuation at the end removed, ``**`` dropped,
     years masked as Y and numbers — Arabic or Chinese (``五百家`` → ``0家``) — as 0."""
     from pipeline.numbers import fold

@@ -55,6 +55,7 @@ _PLAN_ONLY = re.compile(r"^十[一二三四五六七八九]五$")
 # A heading about a period: ``“十三五”时期``, ``2016—2020年``, ``过去五年`` (past when it ended
 # before the document's year).
 _PAST_PERIOD = re.compile(r"十[一二三四五六七八九]五|(?:19|20)\d{2}\s*[-—–~～至到]+\s*(?:19|20)\d{2}|时期|以来|期间")
+_TIME_CHAR = re.compile(r"[0-9十今明年近来底末截目过去上前此以当现]")
 _DEADLINE_OPENING = re.compile(rf"^(?:到|至|截至|力争到|力争|争取到|预计到)?\s*({_YEAR})\s*年")
 _ENUM = re.compile(r"^(?:[（(][一二三四五六七八九十0-9]{1,3}[）)]|[一二三四五六七八九十]{1,3}[、.．]|[0-9]{1,3}[、.．]|[①-⑳]|——|[-—·•])\s*")
 
@@ -160,6 +161,7 @@ class DocumentYears:
         self.title_year = plan_period_year(rec, title)
         self.text = text
         self._heading_cache: dict[str, tuple[int | None, int | None, bool]] = {}
+        self._goal_cache: dict[str, bool] = {}
         self._lead_ins: list[tuple[tuple[str, ...], int]] = []
         self._paragraph: int | None = None
         self._paragraph_year: int | None = None
@@ -176,8 +178,10 @@ class DocumentYears:
         """Read one clause (in document order): its paragraph, its opening, its lead-in role."""
         section = tuple(clause.section or ())
         para = self._paragraph_of(clause)
-        opening = _ENUM.sub("", normalise(clause.text).lstrip(" *#>")).lstrip()
-        dls = find_deadlines(self.rec, opening, self.doc_year)
+        # Only the opening matters here: the first 40 characters, read only when they could
+        # hold a time (a digit, 十…五, 年) — most clauses cannot, and this runs on every clause.
+        opening = _ENUM.sub("", normalise(clause.text[:48]).lstrip(" *#>")).lstrip()[:40]
+        dls = find_deadlines(self.rec, opening, self.doc_year) if _TIME_CHAR.search(opening) else []
         first = dls[0] if dls and dls[0].start <= 2 else None
         past_opening = self._past_opening(opening, first)
         ahead = first is not None and first.kind == "deadline" and first.year is not None and (
@@ -238,7 +242,13 @@ class DocumentYears:
 
     def _in_goals(self, section: tuple[str, ...]) -> bool:
         """Whether a heading of the chain names a goals part (``发展目标``, ``主要指标``) (E12)."""
-        return any(cue in normalise(h) for h in section for cue in self.rec.goal_section_cues)
+        for h in section:
+            if h not in self._goal_cache:
+                norm = normalise(h)
+                self._goal_cache[h] = any(cue in norm for cue in self.rec.goal_section_cues)
+            if self._goal_cache[h]:
+                return True
+        return False
 
     def _past_opening(self, opening: str, first: Deadline | None) -> bool:
         if _PAST_OPENING.match(opening) and not (first and first.kind == "deadline"):
@@ -286,6 +296,8 @@ class DocumentYears:
 
     def _lead_in(self, text: str, section: Sequence[str]) -> int | None:
         """The deadline year of a lead-in sentence that introduces a list of goals, else None."""
+        if "年" not in text and "五" not in text:
+            return None  # every deadline pattern names a year (…年) or a plan period (十…五)
         norm = normalise(text).rstrip()
         dl = [d for d in find_deadlines(self.rec, norm, self.doc_year) if d.kind == "deadline" and d.year]
         if not dl:

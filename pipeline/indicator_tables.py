@@ -69,6 +69,8 @@ def _strip(text: str, s: int, e: int) -> tuple[int, int]:
 
 
 def _is_row(text: str) -> bool:
+    if "\t" not in text and "  " not in text and "\u3000" not in text and "\u00a0\u00a0" not in text:
+        return False  # no cell separator at all (most clauses)
     return sum(1 for s, e in cells_of(text) if e > s) >= 2
 
 

@@ -464,7 +464,11 @@ class TargetRecognizer:
         return best
 
     def _has_word(self, toks: Doc | Span | Sequence[Token], words: set[str]) -> bool:
+        """Whether a phrase of ``words`` is a run of whole tokens of ``toks``."""
         norms = [t.norm_ for t in toks]
+        joined = "".join(norms)
+        if not any(w in joined for w in words):
+            return False  # not even as a substring (most texts): no token run can be one
         for i in range(len(norms)):
             acc = ""
             for j in range(i, min(i + self._max_phrase, len(norms))):
