@@ -61,18 +61,18 @@ models/zh-pkuseg/.provisioned: $(PKUSEG_SDIST) pipeline/provision.py | $(VENV)/.
 	touch $@
 
 # jieba==0.42.1's sdist carries its dictionary; its measure words (tag q) are the open
-# unit vocabulary of the target rules (pipeline/lexicon.py checks both hashes).
+# unit vocabulary of the target rules (pipeline/targets/lexicon.py checks both hashes).
 $(JIEBA_SDIST): | $(UV)
 	mkdir -p .cache
 	echo "jieba==0.42.1 --hash=sha256:$(JIEBA_HASH)" > .cache/jieba-req.txt
 	$(UV) run --no-project --with pip python -m pip download --no-deps --no-binary :all: \
 	  --require-hashes -r .cache/jieba-req.txt -d .cache
 
-models/lexicon/measure_words.tsv: $(JIEBA_SDIST) pipeline/lexicon.py | $(VENV)/.synced
-	$(PY) -m pipeline.lexicon $(JIEBA_SDIST)
+models/lexicon/measure_words.tsv: $(JIEBA_SDIST) pipeline/targets/lexicon.py | $(VENV)/.synced
+	$(PY) -m pipeline.targets.lexicon $(JIEBA_SDIST)
 
-models/policy-nlp/meta.json: models/zh-pkuseg/.provisioned models/lexicon/measure_words.tsv $(wildcard pipeline/patterns/*) pipeline/targets.py pipeline/nlp.py pipeline/fastseg.py
-	$(PY) -m pipeline.nlp
+models/policy-nlp/meta.json: models/zh-pkuseg/.provisioned models/lexicon/measure_words.tsv $(wildcard pipeline/targets/patterns/*) $(wildcard pipeline/targets/*.py)
+	$(PY) -m pipeline.targets.nlp
 
 lint: setup
 	$(VENV)/bin/ruff check pipeline flows tests

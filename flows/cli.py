@@ -72,7 +72,7 @@ class Commands(TyperGroup):
             typer.echo(f"error: {message}", err=True)
             raise typer.Exit(code) from None
         except Exception as e:
-            annotations = sys.modules.get("pipeline.annotations")  # loaded by the commands that raise it
+            annotations = sys.modules.get("pipeline.gold.annotations")  # loaded by the commands that raise it
             if annotations is not None and isinstance(e, annotations.AnnotationError):
                 raise fail(annotation_error_line(e)) from None
             raise
@@ -240,7 +240,7 @@ def annotations_check(
     corpus: Path = typer.Option(None, "--corpus", help="Corpus folder (default: corpus/)."),
 ) -> None:
     """Validate every annotation file; print per-document label counts and errors as file:line."""
-    from pipeline.annotations import check_dir
+    from pipeline.gold.annotations import check_dir
     from pipeline.settings import LABELS, get_settings
 
     s = get_settings()
@@ -270,12 +270,13 @@ def evaluate(
     with the classifier's own labels, every clause alone, calibration and baselines."""
     if ctx.invoked_subcommand is not None:
         return
-    from pipeline.annotations import load_dataset
     from pipeline.classify import evaluate as run_eval
+    from pipeline.classify.evaluation import format_report
+    from pipeline.gold.annotations import load_dataset
 
     result = run_eval(load_dataset(annotations_folder(directory)))
     if not as_json:
-        typer.echo(format_classifier_report(result))
+        typer.echo(format_report(result))
     out = {k: result[k] for k in ("macro_f1", "accuracy", "per_label", "baselines", "confusion", "per_document",
                                   "n_clauses", "n_documents", "n_groups")}
     if "calibration" in result:
@@ -289,43 +290,14 @@ def evaluate(
         typer.echo(json.dumps(out, ensure_ascii=False))
 
 
-def format_classifier_report(r: dict) -> str:  # type: ignore[type-arg]
-    lines = [
-        f"leave-one-document-out over {r['n_documents']} documents ({r['n_groups']} groups), {r['n_clauses']} clauses",
-        f"{'label':10s} {'precision':>9s} {'recall':>7s} {'F1':>6s} {'support':>8s}",
-    ]
-    for lab, v in r["per_label"].items():
-        lines.append(f"{lab:10s} {v['precision']:9.3f} {v['recall']:7.3f} {v['f1']:6.3f} {v['support']:8d}")
-    lines.append(f"macro-F1 {r['macro_f1']:.3f}  accuracy {r['accuracy']:.3f}")
-    if "calibration" in r:
-        c = r["calibration"]
-        lines.append(f"confidence: mean {c['mean_confidence']:.3f} vs accuracy {c['accuracy']:.3f}, "
-                     f"expected calibration error {c['ece']:.3f}")
-    if "context_free" in r:
-        cf = r["context_free"]
-        lines.append("every clause alone (as predict sees a sentence): " + ", ".join(
-            f"{lab} {v['f1']:.3f}" for lab, v in cf["per_label"].items())
-            + f"; macro-F1 {cf['macro_f1']:.3f}, expected calibration error {cf['calibration']['ece']:.3f}")
-        own = r["classifier_only"]
-        lines.append("the classifier's own labels (before the joint decision with the targets): "
-                     f"macro-F1 {own['macro_f1']:.3f}")
-    for name, b in r["baselines"].items():
-        lines.append(f"baseline {name:9s} macro-F1 {b['macro_f1']:.3f}  accuracy {b['accuracy']:.3f}")
-    labels = r["confusion"]["labels"]
-    lines.append("confusion (rows gold, columns predicted): " + " ".join(labels))
-    for lab, row in zip(labels, r["confusion"]["matrix"], strict=True):
-        lines.append(f"  {lab:10s} " + " ".join(f"{x:5d}" for x in row))
-    return "\n".join(lines)
-
-
 @evaluate_app.command("targets")
 def evaluate_targets(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as one JSON line (last line)."),
     directory: Path = typer.Option(None, "--dir", help="Annotation folder (default: annotations/)."),
 ) -> None:
     """Score the target extractor against the gold targets."""
-    from pipeline.target_eval import evaluate_targets as run
-    from pipeline.target_eval import format_report
+    from pipeline.gold.target_eval import evaluate_targets as run
+    from pipeline.gold.target_eval import format_report
 
     result = run(annotations_folder(directory))
     if as_json:
@@ -342,7 +314,7 @@ def queue(
     random_share: float = typer.Option(0.1, "--random-share", help="Share of random clauses among the tasks."),
 ) -> None:
     """Write Label Studio tasks for the clauses the current model is least sure about."""
-    from pipeline.labelstudio import queue as make_queue
+    from pipeline.gold.labelstudio import queue as make_queue
     from pipeline.settings import get_settings
     from pipeline.tables import require_tables
 
@@ -360,7 +332,7 @@ def annotations_import(
     directory: Path = typer.Option(None, "--dir", help="Annotation folder (default: annotations/)."),
 ) -> None:
     """Merge a Label Studio export into annotations/ (validated; conflicts reported, not overwritten)."""
-    from pipeline.labelstudio import import_export
+    from pipeline.gold.labelstudio import import_export
     from pipeline.settings import get_settings
 
     s = get_settings()
@@ -380,7 +352,7 @@ def export_dataset(
     tables: Path = typer.Option(Path("data/out"), "--tables", help="Output folder of an ingest."),
 ) -> None:
     """Save the clause table as a Hugging Face dataset, for fine-tuning other models."""
-    from pipeline.labelstudio import export_dataset as run
+    from pipeline.gold.labelstudio import export_dataset as run
     from pipeline.tables import require_tables
 
     require_tables(tables)

@@ -36,8 +36,8 @@ from pipeline.ingest import (
     verify_registered,
 )
 from pipeline.provision import check_nlp_model, require_current
-from pipeline.read import Document
 from pipeline.tables import check_stored
+from pipeline.text.read import Document
 
 _ENGINES: dict[str | None, Engine] = {}
 

@@ -10,7 +10,6 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
-from pipeline.annotations import annotations_hash, load_dataset
 from pipeline.classify import (
     DEFAULT_PARAMS,
     FEATURES_VERSION,
@@ -21,6 +20,7 @@ from pipeline.classify import (
     registry,
     train_and_register,
 )
+from pipeline.gold.annotations import annotations_hash, load_dataset
 from pipeline.settings import LABELS, get_settings
 
 MAX_LABEL_DROP = 0.02

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipeline.markdown import render
-from pipeline.segment import segment
+from pipeline.text.markdown import render
+from pipeline.text.segment import segment
 
 # Marks of markdown in a piece of text (a scraped line pasted into ``predict``).
 MARKDOWN_MARKS = re.compile(r"\*\*|__|\]\(|^\s*#{1,6}\s|^\s*\|.*\|", re.M)
@@ -26,9 +26,9 @@ def predict_text(text: str, doc_year: int | None = None) -> dict[str, Any]:
 
         doc_year = date.today().year
     from pipeline.classify import load_current
-    from pipeline.decide import reconcile
-    from pipeline.document_targets import extract_document_targets
-    from pipeline.nlp import load_nlp
+    from pipeline.classify.joint import reconcile
+    from pipeline.targets.document import extract_document_targets
+    from pipeline.targets.nlp import load_nlp
 
     if MARKDOWN_MARKS.search(text):
         text = render(text).text  # ``**合格率**达到95%``: markdown syntax is not clause text

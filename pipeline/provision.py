@@ -38,7 +38,7 @@ DAMAGED_HELP = (
 
 
 REGISTRY_NAME = "clause-classifier"
-NLP_PIPELINE = "policy-nlp"  # pipeline.nlp.PIPELINE_NAME: the built pipeline's folder
+NLP_PIPELINE = "policy-nlp"  # pipeline.targets.nlp.PIPELINE_NAME: the built pipeline's folder
 
 
 class ModelIntegrityError(UserError, RuntimeError):
@@ -168,7 +168,7 @@ def check_pkuseg(path: Path | None = None) -> Path:
 
 
 def check_nlp_model() -> Path:
-    """The folder ``pipeline.nlp.load_nlp`` will load (the built ``policy-nlp`` pipeline, else
+    """The folder ``pipeline.targets.nlp.load_nlp`` will load (the built ``policy-nlp`` pipeline, else
     the provisioned tokenizer) without loading it or importing spaCy; ``ModelMissingError``
     saying how to provision it when neither is there."""
     s = get_settings()

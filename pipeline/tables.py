@@ -64,7 +64,7 @@ DOCUMENTS = Table(
         Column("published", pa.date32(), True, "Publication or signing date found in the text.", "2017-10-17"),
         Column("script", pa.string(), False, "simplified / traditional / unknown (OpenCC t2s change rate).", "traditional"),
         Column("encoding", pa.string(), False, "Encoding or container the text was read from.", "utf-8"),
-        Column("format", pa.string(), False, "Input format: text, markdown, html, docx or pdf (a .md file, or a .txt file with front matter or markdown marks, is markdown: its text is rendered, see pipeline/markdown.py).", "text"),
+        Column("format", pa.string(), False, "Input format: text, markdown, html, docx or pdf (a .md file, or a .txt file with front matter or markdown marks, is markdown: its text is rendered, see pipeline/text/markdown.py).", "text"),
         Column("source_url", pa.string(), True, "Address the document was taken from, from a markdown front matter's 来源/原文链接/source/url field; null when none was given.", "https://www.gov.cn/zhengce/content/2022-01/12/content_5667817.htm"),
         Column("content_sha256", pa.string(), False, "sha256 of the UTF-8 encoded text; unchanged content is skipped.", "9f2c…"),
         Column("n_clauses", pa.int32(), False, "Number of clauses of the document.", "315"),
@@ -125,7 +125,7 @@ TARGETS = Table(
 
 INDICATORS = Table(
     "indicators",
-    "The indicator catalogue: one row per group of indicator strings that name the same measured quantity (pipeline/indicators.py).",
+    "The indicator catalogue: one row per group of indicator strings that name the same measured quantity (pipeline/targets/indicators.py).",
     ("indicator_key",),
     (
         Column("indicator_key", pa.string(), False, "Stable key of the group (a hash of its first member); targets.indicator_key refers to it.", "ind-3f9a1c2b7d"),

@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.agreement import compare  # noqa: E402
-from pipeline.annotations import document_text  # noqa: E402
-from pipeline.segment import segment  # noqa: E402
+from pipeline.gold.agreement import compare  # noqa: E402
+from pipeline.gold.annotations import document_text  # noqa: E402
+from pipeline.text.segment import segment  # noqa: E402
 
 GOLD = ROOT / "annotations"
 PASSES = GOLD / "passes"
@@ -98,13 +98,13 @@ def raw_to_text(doc_id: str) -> tuple[str, list[int] | None]:
     """The document text and, for a markdown document, each raw offset's place in it.
 
     The passes of the first 14 documents were made on the decoded file (``\\r\\n`` →
-    ``\\n``); since markdown is rendered (pipeline/markdown.py), a markdown document's
+    ``\\n``); since markdown is rendered (pipeline/text/markdown.py), a markdown document's
     text differs, and its passes' spans are carried over through the renderer's map.
     Returns (text, None) when the text is the decoded file itself.
     """
-    from pipeline.annotations import corpus_file
-    from pipeline.markdown import render
-    from pipeline.read import decode_bytes
+    from pipeline.gold.annotations import corpus_file
+    from pipeline.text.markdown import render
+    from pipeline.text.read import decode_bytes
 
     text = document_text(ROOT / "corpus", doc_id)
     path = corpus_file(ROOT / "corpus", doc_id)

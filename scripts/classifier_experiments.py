@@ -17,7 +17,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.annotations import load_dataset  # noqa: E402
 from pipeline.classify import (  # noqa: E402
     ABLATIONS,
     DEFAULT_PARAMS,
@@ -26,6 +25,7 @@ from pipeline.classify import (  # noqa: E402
     lodo_predictions,
     scores,
 )
+from pipeline.gold.annotations import load_dataset  # noqa: E402
 
 VARIANTS: dict[str, dict[str, object]] = {
     "LinearSVC C=0.3": {"estimator": "svc", "C": 0.3},

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.agreement import compare  # noqa: E402
+from pipeline.gold.agreement import compare  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

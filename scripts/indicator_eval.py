@@ -1,4 +1,4 @@
-"""Score the indicator catalogue (pipeline/indicators.py) against the hand-made indicator gold.
+"""Score the indicator catalogue (pipeline/targets/indicators.py) against the hand-made indicator gold.
 
 usage: python scripts/indicator_eval.py [--json]
 
@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.indicators import Catalogue, normalise_indicator, unit_family  # noqa: E402
-from pipeline.script import t2s  # noqa: E402
+from pipeline.targets.indicators import Catalogue, normalise_indicator, unit_family  # noqa: E402
+from pipeline.text.script import t2s  # noqa: E402
 
 GOLD = ROOT / "annotations" / "indicators"
 GRID = [round(0.30 + 0.05 * k, 2) for k in range(14)]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Headless Chromium, its driver and a CJK font for the report test (tests/test_report.py).
+# Headless Chromium, its driver and a CJK font for the report test (tests/report/test_report.py).
 # Does nothing when they are already installed; otherwise installs them from the Debian
 # archive (needs root, as on CI). Usage: bash scripts/install-browser.sh
 set -euo pipefail

@@ -17,8 +17,8 @@ from sklearn.model_selection import GroupKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.annotations import load_dataset  # noqa: E402
 from pipeline.classify import DEFAULT_PARAMS, build_pipeline, dataset_inputs, scores  # noqa: E402
+from pipeline.gold.annotations import load_dataset  # noqa: E402
 from pipeline.settings import LABELS  # noqa: E402
 
 GRID = [0.3, 1.0, 3.0]

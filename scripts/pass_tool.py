@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.annotations import ClauseRecord, document_text  # noqa: E402
-from pipeline.segment import segment  # noqa: E402
+from pipeline.gold.annotations import ClauseRecord, document_text  # noqa: E402
+from pipeline.text.segment import segment  # noqa: E402
 
 
 def skeleton(doc_id: str) -> list[dict]:

@@ -3,10 +3,10 @@
 usage: python scripts/robustness_report.py [--out docs/robustness.json]
 
 Every gold clause is labelled by a model that never saw its document, as it stands and with
-each perturbation of ``pipeline.robustness`` applied to it (the rest of its document
+each perturbation of ``pipeline.classify.robustness`` applied to it (the rest of its document
 unchanged), through the product's path (features, classifier, the extractor's count of the
 clause, the joint decision). Writes the flip rate per perturbation with a few examples.
-``tests/test_classifier_behaviour.py`` checks the same rates for the registered model on
+``tests/classify/test_classifier_behaviour.py`` checks the same rates for the registered model on
 clauses it was trained on (a floor); these are the honest ones.
 """
 
@@ -21,8 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.classify import decide, lodo_probabilities  # noqa: E402
-from pipeline.nlp import load_nlp  # noqa: E402
-from pipeline.robustness import PERTURBATIONS, count_targets, gold_documents, perturbed_features  # noqa: E402
+from pipeline.classify.robustness import (  # noqa: E402
+    PERTURBATIONS,
+    count_targets,
+    gold_documents,
+    perturbed_features,
+)
+from pipeline.targets.nlp import load_nlp  # noqa: E402
 
 
 class _Lookup:

@@ -13,7 +13,7 @@ extractor's counts as the feature it expects) and searched by the target extract
   where the model said ``target``, so the baseline in docs/baseline differs there): value+unit
   P/R/F1, full record F1 (value, value_max, unit, comparator, year), indicator exact match.
 
-The labels are the joint decision of the classifier and the extractor (``pipeline.decide``);
+The labels are the joint decision of the classifier and the extractor (``pipeline.classify.joint``);
 the baseline in docs/baseline was made with the release before it (the classifier's labels).
 
 Only aggregate figures are printed, so it can score held-aside documents without showing
@@ -31,10 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.classify import load_current, scores  # noqa: E402
-from pipeline.decide import reconcile  # noqa: E402
-from pipeline.document_targets import extract_document_targets  # noqa: E402
-from pipeline.nlp import load_nlp  # noqa: E402
-from pipeline.target_eval import (  # noqa: E402
+from pipeline.classify.joint import reconcile  # noqa: E402
+from pipeline.gold.target_eval import (  # noqa: E402
     full_key,
     gold_clauses,
     load_manifest,
@@ -43,10 +41,12 @@ from pipeline.target_eval import (  # noqa: E402
     read_gold,
     vu_key,
 )
+from pipeline.targets.document import extract_document_targets  # noqa: E402
+from pipeline.targets.nlp import load_nlp  # noqa: E402
 
 
 def _text(gold_dir: Path, doc_id: str) -> str | None:
-    from pipeline.annotations import document_text
+    from pipeline.gold.annotations import document_text
     from pipeline.settings import get_settings
 
     try:

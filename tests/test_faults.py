@@ -164,7 +164,7 @@ class Ctx:
 
     def fail_paths(self, err: int, match: Callable[[Path], bool]) -> None:
         """Creating a folder, or opening the report for writing, fails with ``err`` where ``match``."""
-        import pipeline.report as report
+        import pipeline.report.page as report
 
         real_open, real_mkdir = open, Path.mkdir
 
@@ -195,7 +195,7 @@ def refused_port() -> int:
 
 def no_nlp_cache(mp: pytest.MonkeyPatch) -> None:
     """A fresh pipeline cache for this row, so it loads from the row's models folder."""
-    import pipeline.nlp as nlp
+    import pipeline.targets.nlp as nlp
 
     mp.setattr(nlp, "_load_nlp", functools.lru_cache(maxsize=1)(nlp._load_nlp.__wrapped__))
 
@@ -508,7 +508,7 @@ def test_fault(row: str, base_tables: Path, tmp_path: Path, monkeypatch: pytest.
 
 def test_an_unexpected_exception_keeps_its_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A bug is not dressed up as a user error: traceback, exit 1."""
-    import pipeline.report as report
+    import pipeline.report.page as report
 
     def bug(*_: Any) -> str:
         raise ZeroDivisionError("a bug")

@@ -65,7 +65,7 @@ def test_ingest_flow_is_incremental(prefect_harness, tmp_path: Path) -> None:  #
 
 def test_batches_are_balanced_and_a_multiple_of_the_workers() -> None:
     from flows.ingest import make_batches
-    from pipeline.read import Document
+    from pipeline.text.read import Document
 
     def doc(name: str, n: int) -> Document:
         return Document(name, name, "字" * n, "", None, None, None, None, "simplified", None, "utf-8", "text")

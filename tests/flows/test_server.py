@@ -31,15 +31,19 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _stop(proc: subprocess.Popen, timeout: float = 30) -> None:  # type: ignore[type-arg]
+def _stop(proc: subprocess.Popen, timeout: float = 90) -> bool:  # type: ignore[type-arg]
+    """SIGTERM, then SIGKILL after ``timeout``; True when it had to be killed (a killed serve
+    cannot clean up after itself, so the clean-up checks would fail for the wrong reason)."""
     if proc.poll() is not None:
-        return
+        return False
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(timeout=timeout)
+        return False
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+        return True
 
 
 @pytest.fixture(scope="module")
@@ -154,8 +158,9 @@ def test_scheduled_ingest_picks_up_a_new_document(server_env: dict[str, str], st
         shutil.copy(CORPUS / "gansu-2015-quality-action-plan.txt", inbox / "second.txt")
         _wait_for_doc(out, "second", serve, tmp_path / "serve.log")
     finally:
-        _stop(serve)  # serve processes go down before the server, or they hang
+        killed = _stop(serve)  # serve processes go down before the server, or they hang
         log.close()
+    assert not killed, "serve did not stop within 90 s of SIGTERM"
     docs = pd.read_parquet(out / "documents.parquet")
     assert sorted(docs.doc_id) == ["first", "second"]
     clauses = pd.read_parquet(out / "clauses.parquet")

@@ -1,0 +1,1 @@
+"""The benchmark of policy-clauses, run as ``benchmarks/run.py`` (``make bench``)."""

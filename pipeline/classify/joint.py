@@ -1,0 +1,38 @@
+"""The clause label and the targets, decided together (guide §2 rule 1, addendum B2).
+
+Every clause is searched for targets, whatever the classifier says; the extractor decides
+what is and is not a quantified objective (it knows the non-targets of guide rule 1). The
+two outputs must then agree: a clause that holds a target is a ``target`` clause, and a
+clause without one is not (a clause without a number is never ``target``).
+
+``reconcile`` turns the classifier's probabilities per clause into (label, confidence):
+
+- targets found → ``target``, with the classifier's probability of ``target`` (its
+  confidence in the label it was overruled by is not a confidence in ``target``);
+- no target → the most probable label other than ``target``, with its probability;
+- a clause that reports the past (a review section, a sentence opening with a past time:
+  ``pipeline.targets.document``) → ``other`` (addendum E4: the past and the present are
+  ``other`` whatever their verbs), with the classifier's probability of ``other``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+TARGET = "target"
+
+
+def reconcile(probabilities: Sequence[dict[str, float]], target_counts: Sequence[int],
+              past: Sequence[bool] | None = None) -> list[tuple[str, float]]:
+    """(label, confidence) per clause that agree with the targets found (module docstring)."""
+    out = []
+    past = past if past is not None else [False] * len(target_counts)
+    for proba, n, was in zip(probabilities, target_counts, past, strict=True):
+        if was and n == 0:
+            out.append(("other", float(proba.get("other", 0.0))))
+        elif n > 0:
+            out.append((TARGET, float(proba.get(TARGET, 0.0))))
+        else:
+            alt = max((k for k in proba if k != TARGET), key=lambda k: proba[k])
+            out.append((alt, float(proba[alt])))
+    return out

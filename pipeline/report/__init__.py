@@ -1,0 +1,3 @@
+"""The HTML report of an output folder (``write_report``)."""
+
+from pipeline.report.page import write_report  # noqa: F401

@@ -1,0 +1,203 @@
+"""Clause classifier: leak-free evaluation, registry integrity, prediction."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from pipeline.classify import (
+    ModelIntegrityError,
+    current_version,
+    load_current,
+    load_version,
+    registry,
+    rule_baseline,
+    train_and_register,
+)
+from pipeline.text.segment import segment
+from tests.conftest import ANNOTATIONS, ROOT
+
+SMALL = ("gansu-2015-quality-action-plan", "shanghai-2017-consumer-goods-quality", "anhui-2022-rcep-opening")
+
+
+@pytest.fixture(scope="module")
+def small_gold(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("gold")
+    for doc in SMALL:
+        shutil.copy(ANNOTATIONS / f"{doc}.jsonl", d / f"{doc}.jsonl")
+    return d
+
+
+def test_evaluate_json_last_line_has_the_contract(small_gold: Path) -> None:
+    result = CliRunner().invoke(app, ["evaluate", "--json", "--dir", str(small_gold)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output.strip().splitlines()[-1])
+    assert set(out["per_label"]) == {"goal", "target", "measure", "safeguard", "other"}
+    for v in out["per_label"].values():
+        assert set(v) == {"precision", "recall", "f1", "support"}
+    assert {"majority", "rules"} <= set(out["baselines"])
+    assert out["n_documents"] == 3
+    assert 0 <= out["macro_f1"] <= 1 and 0 <= out["accuracy"] <= 1
+    assert sum(v["support"] for v in out["per_label"].values()) == out["n_clauses"]
+
+
+def test_lodo_never_trains_on_the_held_out_document(small_gold: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import classify
+    from pipeline.gold.annotations import load_dataset
+
+    ds = load_dataset(small_gold)
+    X, y, groups = classify.dataset_inputs(ds)
+    seen: list[tuple[set[str], set[str]]] = []
+    real = classify.build_pipeline
+
+    def spy(*a, **k):  # type: ignore[no-untyped-def]
+        pipe = real(*a, **k)
+        fit = pipe.fit
+
+        def fit_spy(Xtr, ytr):  # type: ignore[no-untyped-def]
+            seen.append(({x["text"] for x in Xtr}, set()))
+            return fit(Xtr, ytr)
+        pipe.fit = fit_spy  # type: ignore[method-assign]
+        return pipe
+
+    monkeypatch.setattr(classify.evaluation, "build_pipeline", spy)  # where the LODO loop looks it up
+    classify.lodo_predictions(X, y, groups, n_jobs=1)
+    assert len(seen) == len(set(groups))
+    texts_by_group: dict[str, set[str]] = {}
+    for x, g in zip(X, groups, strict=True):
+        texts_by_group.setdefault(g, set()).add(x["text"])
+    for (train_texts, _), g in zip(seen, sorted(set(groups)), strict=True):
+        only_held_out = texts_by_group[g] - set().union(*(v for k, v in texts_by_group.items() if k != g))
+        assert not (only_held_out & train_texts)
+
+
+def test_train_registers_a_version_without_making_it_current(small_gold: Path, tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    first = train_and_register(small_gold, ROOT / "corpus", models, make_current=True,
+                               metrics=_fake_metrics())
+    second = train_and_register(small_gold, ROOT / "corpus", models, metrics=_fake_metrics())
+    assert current_version(models) == first != second
+    reg = registry(models)
+    assert set(reg["versions"]) == {first, second}
+    vdir = models / "clause-classifier" / second
+    for name in ("model.joblib", "model.sha256", "metrics.json", "params.json", "MODEL_CARD.md"):
+        assert (vdir / name).exists()
+    assert json.loads((vdir / "params.json").read_text())["training_data_sha256"] == reg["versions"][second]["training_data_sha256"]
+
+
+def test_tampered_model_is_refused(small_gold: Path, tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    v = train_and_register(small_gold, ROOT / "corpus", models, make_current=True, metrics=_fake_metrics())
+    assert load_version(v, models).version == v
+    path = models / "clause-classifier" / v / "model.joblib"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError, match="does not match the registry"):
+        load_version(v, models)
+
+
+def test_bundled_current_model_loads_and_labels_clauses() -> None:
+    clf = load_current()
+    assert clf is not None, "the repository ships a current classifier"
+    clauses = segment("三、保障措施\n(一)加强组织领导。各级政府要把质量工作纳入考核。\n到2020年,产品质量监督抽查合格率达到95%以上。").clauses
+    labels = clf.predict_clauses(clauses)
+    assert len(labels) == len(clauses)
+    assert all(lab in {"goal", "target", "measure", "safeguard", "other"} and 0 < p <= 1 for lab, p in labels)
+    assert labels[-1][0] == "target"
+
+
+# fmt: off
+@pytest.mark.parametrize("text,section,expected", [
+    ("二、主要任务",                         [],               "other"),
+    ("合格率达到90%以上。",                   ["一、主要目标"],  "target"),
+    ("加强组织领导。",                        ["三、保障措施"],  "safeguard"),
+    ("坚持市场决定与政府推动相结合。",          ["(二)基本原则"],  "goal"),
+    ("加快质量诚信体系建设。",                 ["二、主要任务"],  "measure"),
+])
+# fmt: on
+def test_rule_baseline(text: str, section: list[str], expected: str) -> None:
+    from pipeline.classify import clause_features
+
+    assert rule_baseline(clause_features(text, section, 0.5)) == expected
+
+
+def _fake_metrics() -> dict:  # type: ignore[type-arg]
+    per = {lab: {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0} for lab in ("goal", "target", "measure", "safeguard", "other")}
+    base = {"macro_f1": 0.0, "accuracy": 0.0, "per_label": per}
+    return {"macro_f1": 0.0, "accuracy": 0.0, "per_label": per, "baselines": {"majority": base, "rules": base},
+            "n_documents": 3, "n_groups": 3}
+
+
+def test_tempered_svc_label_is_its_most_probable_class() -> None:
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from pipeline.classify import TemperedLinearSVC
+
+    rng = np.random.default_rng(0)
+    centres = {"goal": (0, 0), "measure": (3, 0), "safeguard": (0, 3)}
+    X = np.vstack([rng.normal(c, 1.0, size=(40, 2)) for c in centres.values()])
+    y = np.repeat(list(centres), 40)
+    model = TemperedLinearSVC().fit(csr_matrix(X), y)
+    proba = model.predict_proba(csr_matrix(X))
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert list(model.predict(csr_matrix(X))) == list(model.classes_[proba.argmax(axis=1)])
+    assert model.temperature_ != 1.0  # fitted on out-of-fold decision values
+    # overlapping clusters: confidences must not all be ~1
+    assert proba.max(axis=1).min() < 0.9
+    # a class with a single example cannot be calibrated: the temperature stays 1
+    tiny = TemperedLinearSVC().fit(csr_matrix(np.vstack([X, [[9.0, 9.0]]])), np.append(y, "other"))
+    assert tiny.temperature_ == 1.0 and "other" in tiny.classes_
+
+
+def test_calibration_figures_by_hand() -> None:
+    from pipeline.classify import calibration
+
+    c = calibration(["a", "a", "b", "b"], ["a", "b", "b", "b"], [0.95, 0.95, 0.55, 0.55])
+    # bin 0.9–1.0: accuracy 0.5 vs confidence 0.95; bin 0.5–0.6: accuracy 1.0 vs 0.55
+    assert c["ece"] == pytest.approx(0.5 * 0.45 + 0.5 * 0.45)
+    assert [b["n"] for b in c["bins"]] == [2, 2]
+    assert c["accuracy"] == 0.75
+
+
+def test_safeguard_cues_follow_the_document_structure() -> None:
+    from pipeline.classify import _structure, document_features
+
+    texts = ["一、主要任务", "(一)加快质量诚信体系建设。", "推进标准化。", "二、加强协作",
+             "(一)加强组织领导。", "各地要把质量工作纳入考核。"]
+    sections = [[], ["一、主要任务"], ["一、主要任务", "(一)加快质量诚信体系建设。"], [],
+                ["二、加强协作"], ["二、加强协作", "(一)加强组织领导。"]]
+    feats = document_features(texts, sections)
+    assert [f["in_last_part"] for f in feats] == [False, False, False, False, True, True]
+    s = _structure(feats)
+    # last part; 组织领导 in its heading; 考核 in the text; that heading opened a safeguards run
+    assert s[5].tolist() == [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0]
+    assert s[2].tolist() == [0.0] * 7
+    review = document_features(["为提升质量,现提出如下意见。", "一、发展现状", "成绩显著。"], [[], [], ["一、发展现状"]])
+    assert _structure(review)[:, 5:].tolist() == [[0.0, 1.0], [0.0, 0.0], [1.0, 0.0]]
+
+
+def test_deduplicated_prediction_equals_the_pipeline() -> None:
+    """predict_proba_dedup (each distinct heading string transformed once) gives the
+    model's own predict_proba on real documents, to the last bit."""
+    from pipeline.classify import document_features, predict_proba_dedup
+    from tests.conftest import CORPUS
+
+    clf = load_current()
+    assert clf is not None
+    for path in sorted(CORPUS.glob("*.txt"))[:4]:
+        clauses = segment(path.read_text(encoding="utf-8")).clauses
+        X = document_features([c.text for c in clauses], [list(c.section) for c in clauses], [0] * len(clauses))
+        sections = {" | ".join(x["section"]) for x in X}
+        assert len(sections) < len(X)  # headings do repeat
+        want = clf.model.predict_proba(X)
+        got = predict_proba_dedup(clf.model, X)
+        assert got.shape == want.shape
+        assert np.array_equal(got, want), path.name

@@ -1,0 +1,322 @@
+"""Numeric targets on text no rule was written from: tables of hand-written sentences with
+the targets the guide gives them (expected records written here, not taken from the code).
+
+Classes: past facts are not targets; deadlines come from the clause, its headings, its
+goals lead, the plan period, the document's year or a table header (``year_source``);
+indicator tables in text, markdown, HTML and DOCX; open-vocabulary units; list bullets,
+markdown marks, full-width forms, stray spaces and a missing final 。; number forms of the
+Recognizers-Text peer suite inside target sentences. Hypothesis properties close it.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.settings import get_settings
+from pipeline.targets.document import extract_document_targets
+from pipeline.targets.nlp import load_nlp
+from pipeline.text.read import read_document
+from pipeline.text.script import t2s
+from pipeline.text.segment import segment
+
+pytestmark = pytest.mark.skipif(
+    not (get_settings().tokenizer_dir / "tokenizer").exists(),
+    reason="the pkuseg tokenizer is not provisioned (make models)",
+)
+KEYS = ("indicator", "value", "value_max", "unit", "comparator", "kind", "year", "per_year")
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_nlp()
+
+
+def doc_targets(nlp, text: str, title: str | None = None, doc_year: int | None = None) -> list[dict]:
+    return extract_document_targets(nlp, segment(text).clauses, title, doc_year=doc_year, text=text)
+
+
+def brief(ts: list[dict]) -> list[tuple]:
+    return [tuple(t[k] for k in KEYS) for t in ts]
+
+
+def T(indicator, value, unit, comparator="=", kind="level", year=None, per_year=False, value_max=None):
+    return (indicator, value, value_max, unit, comparator, kind, year, per_year)
+
+
+# --- past facts (guide rule 1, addendum B4/E4) ---------------------------------------------
+# fmt: off
+PAST = [
+    # (document text, document year): every number reports the past
+    ("2023年，全省规模以上工业增加值增长6.2%。", 2024),
+    ("去年全市新增高新技术企业500家。", 2024),
+    ("过去五年，累计建成5G基站3.2万个。", 2024),
+    ("截至2022年底，全市已建成充电桩1.2万个。", 2023),
+    ("全省数字经济核心产业增加值占GDP比重达到了7.8%。", 2022),
+    ("5年来，粮食产量稳定在1.3万亿斤以上。", 2018),
+    ("“十三五”时期，全市新增就业岗位50万个。", 2021),
+    ("一、发展现状\n全市新增公园120座，森林覆盖率达到18%。", 2021),
+    ("一、“十三五”时期发展成就\n（一）产业规模\n全市工业总产值突破4万亿元。", 2021),
+    ("2020年，我国数字经济核心产业增加值占国内生产总值比重达到7.8%。光纤用户占比超过94%。", 2021),
+    ("近年来，全市累计培育省级专精特新企业300家。", 2024),
+    ("目前全省已有国家级质检中心12个。", 2017),
+]
+# Directional twins: the same facts as commitments are targets.
+COMMITTED = [
+    ("到2025年，全市新增公园120座。", 2024, [T("全市公园", 120, "座", kind="increase", year=2025)]),
+    ("2025年，全市新增公园120座。", 2024, [T("全市公园", 120, "座", kind="increase", year=2025)]),
+    ("到2025年，全省数字经济核心产业增加值占GDP比重达到10%。", 2022,
+     [T("全省数字经济核心产业增加值占GDP比重", 10, "%", ">=", year=2025)]),
+    ("力争全市累计培育省级专精特新企业300家。", 2024,
+     [T("全市累计省级专精特新企业", 300, "家")]),  # 累计 defines the count (gold precedent)
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text,year", PAST)
+def test_past_facts_are_not_targets(nlp, text, year):
+    assert doc_targets(nlp, text, doc_year=year) == []
+
+
+@pytest.mark.parametrize("text,year,want", COMMITTED)
+def test_the_same_numbers_as_commitments_are_targets(nlp, text, year, want):
+    assert brief(doc_targets(nlp, text, doc_year=year)) == want
+
+
+# --- deadlines and their source ------------------------------------------------------------
+# fmt: off
+YEARS = [
+    # (text, title, document year, expected (year, year_source) of the one target)
+    ("到2027年，全市高标准农田面积稳定在45万亩以上", None, 2024, (2027, "clause")),
+    ("每年推动1000个左右技术改造项目建设，到2027年，投资累计突破万亿元。", None, 2024, (2027, "clause")),
+    ("三、到2025年的主要目标\n全市公园达到1000座。", None, 2021, (2025, "heading")),
+    ("一、发展目标\n到2025年，主要实现以下目标：\n产品质量合格率达到95%以上。", None, 2021, (2025, "goals_lead")),
+    ("一、工作目标\n到2027年，实现合成生物食品创制重要突破。研制3—5种新食品原料。", None, 2025, (2027, "goals_lead")),
+    ("全市新增公园120座。", "某市生态建设行动计划（2023—2025年）", 2023, (2025, "plan_period")),
+    ("全市新增公园120座。", "某市“十四五”生态环境保护规划", 2021, (2025, "plan_period")),
+    ("二、“十四五”时期主要任务\n（一）生态建设\n全市新增公园120座。", None, 2021, (2025, "heading")),
+    ("今年全市新增就业岗位10万个。", None, 2024, (2024, "document_year")),
+    ("年底前完成老旧小区改造100个。", None, 2023, (2023, "document_year")),
+    ("明年建成社区食堂50个。", None, 2023, (2024, "document_year")),
+    ("近3年内培育专精特新企业100家。", None, 2022, (2025, "document_year")),
+    ("单位GDP能耗较2020年下降13.5%。", "某省“十四五”节能减排综合工作方案", 2022, (2025, "plan_period")),
+    ("全市新增公园120座。", None, 2024, (None, None)),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text,title,year,want", YEARS)
+def test_deadline_and_its_source(nlp, text, title, year, want):
+    (t,) = doc_targets(nlp, text, title=title, doc_year=year)
+    assert (t["year"], t["year_source"]) == want
+
+
+# --- indicator tables, in every input format -----------------------------------------------
+TABLE = [
+    ["指标", "单位", "2020年", "2025年", "属性"],
+    ["数字经济核心产业增加值占GDP比重", "%", "7.8", "10", "预期性"],
+    ["数字基础设施"],
+    ["千兆宽带用户数", "万户", "640", "6000", "预期性"],
+    ["软件和信息技术服务业规模", "万亿元", "8.16", "14", "预期性"],
+    ["工业互联网平台应用普及率（%）", "", "14.7", "≥45", "预期性"],
+    ["单位GDP能耗下降", "%", "—", "13.5", "约束性"],
+]
+TABLE_WANT = [
+    T("数字经济核心产业增加值占GDP比重", 10, "%", year=2025),
+    T("千兆宽带用户数", 60000000, "户", year=2025),
+    T("软件和信息技术服务业规模", 14000000000000, "元", year=2025),
+    T("工业互联网平台应用普及率", 45, "%", ">=", year=2025),
+    T("单位GDP能耗下降", 13.5, "%", kind="decrease", year=2025),
+]
+LEAD = "某市数字经济发展规划\n一、发展目标\n到2025年，数字经济迈向全面扩展期。\n专栏1　主要指标\n"
+TAIL = "\n二、主要任务\n加快建设信息网络基础设施。\n"
+
+
+def _markdown() -> str:
+    rows = []
+    for k, r in enumerate(TABLE):
+        rows.append("| " + " | ".join(r) + " |")
+        if k == 0:
+            rows.append("|" + " --- |" * len(r))
+    return "# 某市数字经济发展规划\n\n**一、发展目标**\n\n到2025年，数字经济迈向全面扩展期。\n\n" + "\n".join(rows) + TAIL
+
+
+def _html() -> str:
+    rows = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in TABLE)
+    return ("<html><head><meta charset='utf-8'><title>某市数字经济发展规划</title></head><body>"
+            "<h1>某市数字经济发展规划</h1><p>一、发展目标</p><p>到2025年，数字经济迈向全面扩展期。</p>"
+            f"<table>{rows}</table><p>二、主要任务</p><p>加快建设信息网络基础设施。</p></body></html>")
+
+
+def _docx() -> bytes:
+    import docx
+
+    d = docx.Document()
+    for line in LEAD.strip().split("\n"):
+        d.add_paragraph(line)
+    table = d.add_table(rows=0, cols=5)
+    for r in TABLE:
+        cells = table.add_row().cells
+        if len(r) == 1:
+            cells[0].merge(cells[4]).text = r[0]
+        else:
+            for c, v in zip(cells, r, strict=True):
+                c.text = v
+    for line in TAIL.strip().split("\n"):
+        d.add_paragraph(line)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "docx"])
+def test_indicator_table_in_every_format(nlp, tmp_path: Path, fmt):
+    if fmt == "text":  # plain text and PDF text: cells separated by runs of spaces
+        body = LEAD + "\n".join("    ".join(r) if len(r) > 1 else r[0] for r in TABLE) + TAIL
+        path = tmp_path / "plan.txt"
+        path.write_text(body.replace("    \n", "\n"), encoding="utf-8")
+    elif fmt == "markdown":
+        path = tmp_path / "plan.md"
+        path.write_text(_markdown(), encoding="utf-8")
+    elif fmt == "html":
+        path = tmp_path / "plan.html"
+        path.write_text(_html(), encoding="utf-8")
+    else:
+        path = tmp_path / "plan.docx"
+        path.write_bytes(_docx())
+    doc = read_document(path)
+    found = extract_document_targets(nlp, segment(doc.text).clauses, doc.title, doc_year=2021, text=doc.text)
+    assert brief(found) == TABLE_WANT
+    assert all(t["year_source"] == "table_header" for t in found)
+    assert all(doc.text[t["start"]:t["end"]] == t["text"] for t in found)
+    # Baselines (2020) are context: no 7.8, 640, 8.16 or 14.7 anywhere.
+    assert not {7.8, 640, 8.16, 14.7} & {t["value"] for t in found}
+
+
+def test_a_table_of_last_years_figures_is_not_a_target_table(nlp):
+    text = "指标\t单位\t2022年\n地区生产总值\t亿元\t4500\n常住人口\t万人\t380\n"
+    assert doc_targets(nlp, text, doc_year=2023) == []
+
+
+# --- open vocabulary: measure words and compound units ------------------------------------
+# fmt: off
+UNITS = [
+    ("年产商业卫星达到600颗。", T("年产商业卫星", 600, "颗", ">=")),
+    ("新增路灯2000盏。", T("路灯", 2000, "盏", kind="increase")),
+    ("集装箱吞吐量达到5000万标准箱。", T("集装箱吞吐量", 50000000, "标准箱", ">=")),
+    ("能源消费总量控制在1.2亿吨标准煤以内。", T("能源消费总量", 120000000, "吨标准煤", "<=")),
+    ("建成高标准农田10.75亿亩。", T("高标准农田", 1075000000, "亩")),
+    ("年节电量达到1亿千瓦时。", T("年节电量", 100000000, "千瓦时", ">=")),
+    ("接待游客达到1000万人次。", T("接待游客", 10000000, "人次", ">=")),
+    ("研发经费投入强度提高0.5个百分点。", T("研发经费投入强度", 0.5, "个百分点", kind="increase")),
+    ("每万人口高价值发明专利拥有量达到12件/万人。", T("每万人口高价值发明专利拥有量", 12, "件/万人", ">=")),
+    ("新建污水管网500公里。", T("污水管网", 500, "公里", kind="increase")),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text,want", UNITS)
+def test_open_vocabulary_units(nlp, text, want):
+    assert brief(doc_targets(nlp, text)) == [want]
+
+
+# --- the same target whatever surrounds it --------------------------------------------------
+BASE = T("全市高新技术企业", 500, "家", kind="increase")
+# fmt: off
+WRAPPED = [
+    "全市新增高新技术企业500家。",
+    "全市新增高新技术企业500家",
+    "全市新增高新技术企业500家；",
+    "——全市新增高新技术企业500家。",
+    "—全市新增高新技术企业500家",
+    "·全市新增高新技术企业500家",
+    "•全市新增高新技术企业500家",
+    "①全市新增高新技术企业500家",
+    "（1）全市新增高新技术企业500家",
+    "(2)全市新增高新技术企业500家；",
+    "1.全市新增高新技术企业500家。",
+    "全市新增高新技术企业５００家。",
+    "全市新增高新技术企业五百家。",
+    "全市新增 高新技术企业 500 家",
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text", WRAPPED)
+def test_bullets_numbers_and_spacing_do_not_change_the_target(nlp, text):
+    assert brief(doc_targets(nlp, text)) == [BASE]
+
+
+def test_markdown_marks_through_predict():
+    from pipeline.predict import predict_text
+
+    out = predict_text("**全市新增**高新技术企业500家", doc_year=2024)
+    (clause,) = out["clauses"]
+    assert "*" not in clause["text"]
+    assert [(t["indicator"], t["value"], t["unit"], t["kind"]) for t in clause["targets"]] == \
+        [("全市高新技术企业", 500, "家", "increase")]
+
+
+def test_predict_finds_a_target_without_a_final_full_stop():
+    from pipeline.predict import predict_text
+
+    (clause,) = predict_text("到2027年，全市高标准农田面积稳定在45万亩以上", doc_year=2024)["clauses"]
+    assert clause["label"] == "target"
+    assert [(t["indicator"], t["value"], t["unit"], t["comparator"], t["year"]) for t in clause["targets"]] == \
+        [("全市高标准农田面积", 450000, "亩", ">=", 2027)]
+
+
+# --- number forms of the Recognizers-Text peer suite inside target sentences ---------------
+# fmt: off
+PEER_STYLE = [
+    ("到2025年，产品质量合格率达到百分之九十五", T("产品质量合格率", 95, "%", ">=", year=2025)),
+    ("到2025年，城镇新增就业岗位一百二十万个", T("城镇就业岗位", 1200000, "个", kind="increase", year=2025)),
+    ("到2025年，全市森林覆盖率达到二十点五%", T("全市森林覆盖率", 20.5, "%", ">=", year=2025)),
+    ("到2025年，建成充电桩两千个", T("充电桩", 2000, "个", year=2025)),
+    ("到2025年，粮食产量稳定在一千三百亿斤以上", T("粮食产量", 130000000000, "斤", ">=", year=2025)),
+    ("到2025年，培育龙头企业三至五家", T("龙头企业", 3, "家", year=2025, value_max=5)),
+    ("到2025年，每年新增绿地一点五万平方米", T("绿地", 15000, "平方米", kind="increase", year=2025, per_year=True)),
+    ("到2025年，农作物耕种收综合机械化率达到９８％以上", T("农作物耕种收综合机械化率", 98, "%", ">=", year=2025)),
+    ("到2025年，研发投入强度提高零点五个百分点", T("研发投入强度", 0.5, "个百分点", kind="increase", year=2025)),
+    ("到2025年，服务业增加值占比达到百分之五十五左右", T("服务业增加值占比", 55, "%", "~", year=2025)),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text,want", PEER_STYLE)
+@pytest.mark.parametrize("end", ["", "。"])
+def test_peer_number_forms_in_targets_with_or_without_a_full_stop(nlp, text, want, end):
+    assert brief(doc_targets(nlp, text + end)) == [want]
+
+
+# --- properties ---------------------------------------------------------------------------
+SENTENCES = [t for t, _ in UNITS] + WRAPPED[:3] + [t + "。" for t, _ in PEER_STYLE] + \
+    [t for t, _, _ in COMMITTED]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(SENTENCES), st.sampled_from(["。", "；", ""]))
+def test_target_text_is_inside_its_clause_and_the_end_mark_does_not_matter(nlp, sentence, end):
+    text = sentence.rstrip("。；") + end
+    clauses = segment(text).clauses
+    found = extract_document_targets(nlp, clauses, None, doc_year=2024, text=text)
+    for t in found:
+        c = clauses[0]
+        assert c.start <= t["start"] < t["end"] <= c.end and text[t["start"]:t["end"]] == t["text"]
+    plain = extract_document_targets(nlp, segment(sentence).clauses, None, doc_year=2024, text=sentence)
+    assert brief(found) == brief(plain)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(SENTENCES))
+def test_traditional_script_gives_the_same_targets(nlp, sentence):
+    from pipeline.text.script import converter
+
+    trad = converter("s2t")(sentence)
+    a = brief(doc_targets(nlp, sentence, doc_year=2024))
+    b = [tuple(t2s(x) if isinstance(x, str) else x for x in r) for r in brief(doc_targets(nlp, trad, doc_year=2024))]
+    assert a == b

@@ -1,0 +1,167 @@
+"""Clause segmentation (guide §1): boundaries, headings, heading chains, responsibility notes."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.text.segment import heading_marker, parse_agencies, segment
+from tests.strategies import document_text
+
+
+def texts(s: str) -> list[str]:
+    return [c.text for c in segment(s).clauses]
+
+
+# fmt: off
+@pytest.mark.parametrize("source,expected", [
+    # terminators and line breaks
+    ("加强质量监管。推进标准化建设;完善认证体系!", ["加强质量监管。", "推进标准化建设;", "完善认证体系!"]),
+    ("第一行\n第二行", ["第一行", "第二行"]),
+    # never inside brackets or quotes
+    ("落实《质量发展纲要(2012—2020年)。》要求。", ["落实《质量发展纲要(2012—2020年)。》要求。"]),
+    ("开展“质量月。世界标准日”等活动。再推进。", ["开展“质量月。世界标准日”等活动。", "再推进。"]),
+    ("按(国办发〔2016〕68号;细则)执行。下一句。", ["按(国办发〔2016〕68号;细则)执行。", "下一句。"]),
+    # a numbered heading ending in 。 with body text on the same line is split there
+    ("1.加强标准化建设。推进精细陶瓷等标准化建设。", ["1.加强标准化建设。", "推进精细陶瓷等标准化建设。"]),
+    # strip surrounding white space, keep inner text exactly
+    ("    (一)指导思想。  \n", ["(一)指导思想。"]),
+    # consecutive terminators stay with their clause
+    ("真的吗？！好。", ["真的吗？！", "好。"]),
+    # ASCII ! ? inside a URL are not terminators
+    ("![](https://a.cn/p.png?x=1) 图片", ["![](https://a.cn/p.png?x=1) 图片"]),
+])
+# fmt: on
+def test_clause_boundaries(source: str, expected: list[str]) -> None:
+    assert texts(source) == expected
+
+
+# fmt: off
+@pytest.mark.parametrize("line,marker", [
+    ("一、主要目标",            ("cn", "一")),
+    ("(三)发展目标",            ("paren_cn", "三")),
+    ("（十二）加快平台建设。",    ("paren_cn", "十二")),
+    ("1.加强标准化建设。",       ("num", "1")),
+    ("2．强化监管",              ("num", "2")),
+    ("（1）完善制度",            ("paren_num", "1")),
+    ("——坚持市场主导",           ("dash", "——")),
+    ("**一、主要目标**",         ("cn", "一")),
+    ("1.5倍以上",               None),
+    ("2020年达到90%",           None),
+    ("1. [首页](https://x.cn)", None),
+])
+# fmt: on
+def test_heading_markers(line: str, marker: tuple[str, str] | None) -> None:
+    assert heading_marker(line) == marker
+
+
+DOC = """关于加快质量发展的实施意见
+一、主要目标
+到2020年,主要实现如下目标:
+质量技术基础方面。主导产品采标率90%以上。
+二、主要任务
+(一)开展质量提升行动
+1.大力提升产品质量。推行绿色产品认证。(责任单位:市经信委、市质监局)
+落实行业标准制度。(市商务粮食局、市经信委)
+2.大力提升工程质量。强化建筑质量管理。(省质监局牵头,省发展改革委、省工信委配合)
+三、保障措施
+(一)加强组织领导。各级各部门要加强领导。
+"""
+
+
+def test_heading_chain_and_provision_ids() -> None:
+    by_text = {c.text: c for c in segment(DOC).clauses}
+    assert by_text["一、主要目标"].section == ()
+    assert by_text["一、主要目标"].is_heading
+    assert by_text["质量技术基础方面。"].section == ("一、主要目标",)
+    assert by_text["主导产品采标率90%以上。"].section == ("一、主要目标", "质量技术基础方面。")
+    assert by_text["推行绿色产品认证。"].section == ("二、主要任务", "(一)开展质量提升行动", "1.大力提升产品质量。")
+    assert by_text["推行绿色产品认证。"].provision_id == "二/(一)/1"
+    assert by_text["2.大力提升工程质量。"].section == ("二、主要任务", "(一)开展质量提升行动")
+    assert by_text["各级各部门要加强领导。"].section == ("三、保障措施", "(一)加强组织领导。")
+    assert by_text["各级各部门要加强领导。"].provision_id == "三/(一)"
+
+
+def test_responsibility_notes_become_agencies_not_clauses() -> None:
+    seg = segment(DOC)
+    all_text = "".join(c.text for c in seg.clauses)
+    assert "责任单位" not in all_text and "牵头" not in all_text and "市商务粮食局" not in all_text
+    by_text = {c.text: c for c in seg.clauses}
+    assert by_text["1.大力提升产品质量。"].lead_agencies == ("市经信委", "市质监局")
+    assert by_text["推行绿色产品认证。"].lead_agencies == ("市经信委", "市质监局")
+    # a second note in the same provision covers only what follows the first
+    assert by_text["落实行业标准制度。"].lead_agencies == ("市商务粮食局", "市经信委")
+    assert by_text["强化建筑质量管理。"].lead_agencies == ("省质监局",)
+    assert by_text["强化建筑质量管理。"].partner_agencies == ("省发展改革委", "省工信委")
+    assert by_text["二、主要任务"].lead_agencies == ()
+    assert len(seg.notes) == 3
+
+
+def test_note_inside_a_line_closes_the_sentence_before_it() -> None:
+    seg = segment("1.扩大出口。建立清单。（合肥海关负责）巩固优势。（省商务厅牵头，合肥海关配合）")
+    assert [c.text for c in seg.clauses] == ["1.扩大出口。", "建立清单。", "巩固优势。"]
+    assert seg.clauses[1].lead_agencies == ("合肥海关",)
+    assert seg.clauses[2].lead_agencies == ("省商务厅",)
+    assert seg.clauses[2].partner_agencies == ("合肥海关",)
+
+
+# fmt: off
+@pytest.mark.parametrize("inner,lead,partner", [
+    ("省质监局牵头,省发展改革委、省工信委配合",        ["省质监局"], ["省发展改革委", "省工信委"]),
+    ("责任单位:市经信委、市质监局",                    ["市经信委", "市质监局"], []),
+    ("市质量技监局、市科委负责",                       ["市质量技监局", "市科委"], []),
+    ("质量发展处、认证监管处等按职责分工负责",          ["质量发展处", "认证监管处"], []),
+    ("持续推进，牵头考核单位：市委宣传部、市政府办公室", ["市委宣传部", "市政府办公室"], []),
+    ("省質監局牽頭,省質量發展領導小組各成員單位配合",    ["省質監局"], ["省質量發展領導小組各成員單位"]),
+])
+# fmt: on
+def test_parse_agencies(inner: str, lead: list[str], partner: list[str]) -> None:
+    assert parse_agencies(inner) == (lead, partner)
+
+
+def test_bracketed_text_that_is_not_a_note_stays_in_the_clause() -> None:
+    assert texts("实施质量强省战略(2016—2020年)") == ["实施质量强省战略(2016—2020年)"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(document_text())
+def test_offsets_always_reproduce_the_text(text: str) -> None:
+    seg = segment(text)
+    for c in seg.clauses:
+        assert text[c.start:c.end] == c.text
+        assert c.text == c.text.strip()
+        assert c.text
+
+
+@settings(max_examples=300, deadline=None)
+@given(document_text())
+def test_nothing_is_lost_or_duplicated(text: str) -> None:
+    """Clauses + responsibility notes + white space reconstruct the document exactly."""
+    seg = segment(text)
+    spans = sorted([(c.start, c.end) for c in seg.clauses] + [(n.start, n.end) for n in seg.notes])
+    pos = 0
+    for s, e in spans:
+        assert s >= pos, "overlapping spans"
+        assert text[pos:s].strip() == "", f"lost text {text[pos:s]!r}"
+        pos = e
+    assert text[pos:].strip() == ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_segmenter_never_crashes_on_arbitrary_text(text: str) -> None:
+    for c in segment(text).clauses:
+        assert text[c.start:c.end] == c.text
+
+
+def test_bundled_corpus_offsets(root) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.text.read import read_document
+
+    total = 0
+    for path in sorted((root / "corpus").glob("*.txt")):
+        doc = read_document(path)
+        seg = segment(doc.text)
+        total += len(seg.clauses)
+        assert all(doc.text[c.start:c.end] == c.text for c in seg.clauses)
+    assert total > 3000
