@@ -16,15 +16,6 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from pipeline.classify.features import FeatureSet, TextColumn, _dense, _structure, context_free
-from pipeline.provision import (  # noqa: F401  (ModelIntegrityError, REGISTRY_NAME, current_version: re-exported)
-    REGISTRY_NAME,
-    ModelIntegrityError,
-    current_version,
-    read_registry,
-    registry_dir,
-    sha256_file,
-    verify_registered_model,
-)
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "estimator": "svc", "C": 1.0, "class_weight": "balanced", "ngram_max": 3, "min_df": 2, "section_last": 2,

@@ -20,15 +20,6 @@ from pipeline.classify.features import (
     document_features,
     extractor_evidence,
 )
-from pipeline.provision import (  # noqa: F401  (ModelIntegrityError, REGISTRY_NAME, current_version: re-exported)
-    REGISTRY_NAME,
-    ModelIntegrityError,
-    current_version,
-    read_registry,
-    registry_dir,
-    sha256_file,
-    verify_registered_model,
-)
 from pipeline.settings import LABELS, get_settings
 
 

@@ -14,16 +14,6 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from pipeline.provision import (  # noqa: F401  (ModelIntegrityError, REGISTRY_NAME, current_version: re-exported)
-    REGISTRY_NAME,
-    ModelIntegrityError,
-    current_version,
-    read_registry,
-    registry_dir,
-    sha256_file,
-    verify_registered_model,
-)
-
 # The version of what ``document_features`` and the Pipeline's transformers compute: a
 # model is only loaded by code that computes the features it was trained on (the registry
 # records the version; the retrain flow retrains when it differs). Raise it when they change.
