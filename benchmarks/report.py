@@ -6,7 +6,8 @@ from typing import Any
 
 from benchmarks.timing import SETTLE_BUSY, SETTLE_MAX_S
 
-TARGET_RATIO, TARGET_MEM_MIB, TARGET_SPEEDUP = 0.8, 2048, 1.6
+# #20 raised the end-to-end bar from 0.8x (the speed issue) to 1.0x raw pkuseg.
+TARGET_RATIO, TARGET_MEM_MIB, TARGET_SPEEDUP = 1.0, 2048, 1.6
 
 
 def _f(x: Any, nd: int = 0) -> str:
@@ -163,7 +164,7 @@ def _ratio_row(r: dict[str, Any], v: dict[str, Any]) -> str:
                f"Without start-up on either side: {_f(v.get('ratio_steady'), 2)}×; whole process against whole "
                f"process (the reference's launch and model load included): {_f(v.get('ratio_whole_process'), 2)}×. "
                + _fastseg_note(r))
-    return _row("end-to-end `ingest --no-prefect` / raw pkuseg, one core (≥ 0.8×)",
+    return _row(f"end-to-end `ingest --no-prefect` / raw pkuseg, one core (≥ {TARGET_RATIO:.1f}×)",
                 f"{_f(ratio, 2)}× ({_f(r.get('cli_no_prefect', {}).get('chars_per_s'))} vs {_f(pk.get('chars_per_s'))} chars/s; "
                 f"by CPU time {_f(v.get('ratio_e2e_cpu'), 2)}×)",
                 None if ratio is None else ratio >= TARGET_RATIO, why)
