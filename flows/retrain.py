@@ -19,6 +19,7 @@ from pipeline.classify import (
     promote,
     registry,
     train_and_register,
+    version_params,
 )
 from pipeline.gold.annotations import annotations_hash, load_dataset
 from pipeline.settings import LABELS, get_settings
@@ -88,12 +89,16 @@ def retrain_flow(
     cur = current_version(Path(models))
     reg = registry(Path(models))
     same_features = cur is not None and reg["versions"][cur].get("features_version") == FEATURES_VERSION
-    if cur and reg["versions"][cur]["training_data_sha256"] == data_hash and same_features and not force:
-        msg = f"annotations and features unchanged since {cur} (sha256 {data_hash[:12]}): nothing to do"
+    p = {**DEFAULT_PARAMS, **(params or {})}
+    # A changed training recipe (``DEFAULT_PARAMS`` or ``params``) is fresh work like fresh gold.
+    same_recipe = cur is not None and version_params(cur, Path(models)) == p
+    if cur and reg["versions"][cur]["training_data_sha256"] == data_hash and same_features and same_recipe \
+            and not force:
+        msg = (f"annotations, features and training parameters unchanged since {cur} "
+               f"(sha256 {data_hash[:12]}): nothing to do")
         create_markdown_artifact(key="retrain-decision", markdown=msg)
         print(msg)
         return {"decision": "unchanged", "current": cur}
-    p = {**DEFAULT_PARAMS, **(params or {})}
     cand = evaluate_candidate(ann, corpus, p)
     current = evaluate_current(ann, corpus, models, cur) if cur else None
     ok, reasons = gate(cand, current)

@@ -97,6 +97,19 @@ _PURPOSE = re.compile(r"^(?:为了?|為了?)[^。]{4,}(?:特制定|现提出|現
 # perfective and completed aspect.
 _PAST = re.compile(r"^(?:过去|近年来|多年来|[0-9一二三四五六七八九十]+年来|[^，,]{0,14}以来|去年|上年|目前|当前|截至)"
                    r"|已经|已有|已建成|已形成|取得了|实现了|达到了|增长了|提高了|下降了")
+# A heading that names a part, a task or a function of the document (what the guide's rule 3
+# reads); one that names none (``（三）其他事项``) is neutral, and no label should hinge on it
+# being there (the invariance checks of ``robustness``, the heading noise of training).
+_NAMING_HEADING = re.compile(r"目标|原则|思想|要求|任务|措施|行动|工程|保障|组织|实施|领导|考核|资金|宣传|人才|成效|成就|"
+                             r"现状|形势|问题|背景|回顾|基础|意见|方案|规划|计划")
+
+
+def is_neutral_heading(heading: str) -> bool:
+    from pipeline.text.script import t2s
+
+    return not _NAMING_HEADING.search(t2s(heading))
+
+
 _DEBRIS = re.compile(r"https?://|\]\(|!\[|\|\s*---|浏览|瀏覽|分享|打印|关闭|字号|来源|來源|索\s*引|责任编辑")
 
 

@@ -15,14 +15,13 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pipeline.classify.features import is_neutral_heading
 from pipeline.text.script import converter, t2s
 
 # A heading that says nothing about the label of what stands under it.
 NEUTRAL_HEADING = "（一）有关工作"
 _END = "。；;"
 _ARABIC = re.compile(r"(?<![0-9.])(\d+(?:\.\d+)?)(?![0-9.])")
-_CUE = re.compile(r"目标|原则|思想|要求|任务|措施|行动|工程|保障|组织|实施|领导|考核|资金|宣传|人才|成效|成就|现状|"
-                  r"形势|问题|背景|回顾|背景|基础|意见|方案|规划|计划")
 
 
 def drop_end(text: str, section: Sequence[str]) -> tuple[str, list[str]] | None:
@@ -76,7 +75,7 @@ def heading_added(text: str, section: Sequence[str]) -> tuple[str, list[str]] | 
 
 def heading_removed(text: str, section: Sequence[str]) -> tuple[str, list[str]] | None:
     """Remove the nearest heading when it is neutral (names no part, task or function)."""
-    if section and not _CUE.search(t2s(section[-1])):
+    if section and is_neutral_heading(section[-1]):
         return (text, list(section[:-1]))
     return None
 

@@ -105,6 +105,15 @@ def promote(version: str, models_dir: Path | None = None) -> None:
     _write_registry(root, reg)
 
 
+def version_params(version: str, models_dir: Path | None = None) -> dict[str, Any] | None:
+    """The training parameters a version was fitted with (its ``params.json``), or None."""
+    path = registry_dir(models_dir) / version / "params.json"
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8"))["params"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def registry(models_dir: Path | None = None) -> dict[str, Any]:
     return read_registry(registry_dir(models_dir))
 

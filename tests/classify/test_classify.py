@@ -201,3 +201,26 @@ def test_deduplicated_prediction_equals_the_pipeline() -> None:
         got = predict_proba_dedup(clf.model, X)
         assert got.shape == want.shape
         assert np.array_equal(got, want), path.name
+
+
+def test_heading_noise_adds_and_removes_only_neutral_headings() -> None:
+    from pipeline.classify.estimators import NOISE_HEADINGS, heading_noise_copies
+    from pipeline.classify.features import is_neutral_heading
+    from pipeline.classify.robustness import NEUTRAL_HEADING
+
+    X = [
+        {"text": "加强质量监管。", "section": ["二、主要任务", "（三）其他工作"]},  # nearest heading neutral
+        {"text": "加强组织领导。", "section": ["三、保障措施"]},  # nearest heading names a function
+        {"text": "为推动高质量发展，制定本方案。", "section": []},  # no heading: never copied
+    ]
+    cx, cy = heading_noise_copies(X, ["measure", "safeguard", "goal"], share=1.0)
+    assert cy == ["measure", "measure", "safeguard"]
+    added, removed, added2 = cx
+    assert added["section"][:2] == X[0]["section"] and added["section"][2] in NOISE_HEADINGS
+    assert removed["section"] == ["二、主要任务"]
+    assert added2["section"][:1] == ["三、保障措施"] and len(added2["section"]) == 2
+    assert X[0]["section"] == ["二、主要任务", "（三）其他工作"]  # the originals are not touched
+    assert heading_noise_copies(X, ["measure", "safeguard", "goal"], share=0.0) == ([], [])
+    # Every noise heading is neutral, and none is the one the invariance checks insert.
+    assert all(is_neutral_heading(h) for h in NOISE_HEADINGS) and NEUTRAL_HEADING not in NOISE_HEADINGS
+    assert not is_neutral_heading("三、保障措施") and not is_neutral_heading("（二）組織領導")

@@ -228,6 +228,23 @@ def test_retrain_does_nothing_when_annotations_are_unchanged(prefect_harness, tm
     assert ROOT.exists()
 
 
+def test_retrain_runs_when_the_training_recipe_changed(prefect_harness, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same annotations, same features, other training parameters: the gate decides again."""
+    import flows.retrain as retrain
+    from pipeline.classify import train_and_register
+
+    gold = _small_gold(tmp_path, GOLD3[:2])
+    models = tmp_path / "models"
+    v0 = train_and_register(gold, CORPUS, models, make_current=True)
+    fixed = {"candidate": _metrics(0.70), "current": _metrics(0.80)}
+    monkeypatch.setattr(retrain, "evaluate", lambda ds, params=None, builder=None:
+                        fixed["current" if builder is not None else "candidate"])
+    result = retrain.retrain_flow(annotations_dir=str(gold), corpus_dir=str(CORPUS), models_dir=str(models),
+                                  params={"heading_noise": 0.5})
+    assert result["decision"] == "kept" and result["current"] == v0
+
+
 def test_ingest_flow_refuses_a_tampered_model_before_any_task(prefect_harness, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from flows.ingest import ingest_flow
     from pipeline.classify import ModelIntegrityError, current_version
