@@ -389,6 +389,9 @@ def train(
 def predict(
     text: str = typer.Argument(None, help="Text to analyse; without it, one text per line on stdin."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per input line."),
+    year: int = typer.Option(None, "--year", min=1949, max=2100,
+                             help="The year the text was issued (default: this year): 今年 is that year, "
+                                  "and a plan period or year before it is the past."),
 ) -> None:
     """Segment, label and extract targets from text, for a quick look (no Prefect, no files)."""
     from pipeline.predict import predict_text
@@ -397,7 +400,7 @@ def predict(
     require_current()
     inputs = [text] if text is not None else [line.rstrip("\n") for line in sys.stdin if line.strip()]
     for item in inputs:
-        result = predict_text(item)
+        result = predict_text(item, doc_year=year)
         if as_json:
             typer.echo(json.dumps(result, ensure_ascii=False))
             continue

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -43,6 +45,20 @@ def test_predict_json_one_object_per_input_line() -> None:
     assert set(t) == {"indicator", "value", "value_max", "unit", "comparator", "kind", "year", "year_source",
                       "per_year", "text"}
     assert [c["text"] for c in objs[1]["clauses"]] == ["(一)加强组织领导。", "各级政府要加强对质量工作的领导。"]
+
+
+@pytest.mark.parametrize(("year", "expected"), [
+    # A plan period that ended before the text's year is the past; within it, a commitment.
+    (2022, [(200.0, "家", "~", 2025, True)]),
+    (2027, []),
+])
+def test_predict_reads_the_text_as_issued_in_the_given_year(year: int, expected: list[tuple[Any, ...]]) -> None:
+    result = CliRunner().invoke(app, ["predict", "--json", "--year", str(year),
+                                      "“十四五”期间，每年新增省级专精特新企业200家左右"])
+    assert result.exit_code == 0, result.output
+    (clause,) = json.loads(result.output)["clauses"]
+    assert [(t["value"], t["unit"], t["comparator"], t["year"], t["per_year"]) for t in clause["targets"]] == expected
+    assert (clause["label"] == "target") == bool(expected)
 
 
 def test_predict_plain_text() -> None:
