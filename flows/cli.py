@@ -389,9 +389,7 @@ def train(
 def predict(
     text: str = typer.Argument(None, help="Text to analyse; without it, one text per line on stdin."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per input line."),
-    year: int = typer.Option(None, "--year", min=1949, max=2100,
-                             help="The year the text was issued (default: this year): 今年 is that year, "
-                                  "and a plan period or year before it is the past."),
+    year: int = typer.Option(None, "--year", min=1949, max=2100, help="Year of issue (default: this one; sets 今年 and the past)."),
 ) -> None:
     """Segment, label and extract targets from text, for a quick look (no Prefect, no files)."""
     from pipeline.predict import predict_text

@@ -40,6 +40,20 @@ def _write_registry(root: Path, reg: dict[str, Any]) -> None:
     tmp.replace(root / "registry.json")
 
 
+def _new_version_dir(root: Path, stamp: datetime, data_hash: str) -> tuple[str, Path]:
+    """A new version's name (time of training, training data's hash) and its folder, made;
+    two versions trained within one second get distinct names (``…-2``)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 1000):
+        version = f"{stamp:%Y%m%d-%H%M%S}-{data_hash[:8]}" + (f"-{n}" if n > 1 else "")
+        try:
+            (root / version).mkdir(exist_ok=False)
+            return version, root / version
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{root}: no free version name for {stamp:%Y%m%d-%H%M%S}")
+
+
 def train_and_register(
     annotations_dir: Path | None = None, corpus_dir: Path | None = None, models_dir: Path | None = None,
     params: dict[str, Any] | None = None, make_current: bool = False, metrics: dict[str, Any] | None = None,
@@ -58,10 +72,8 @@ def train_and_register(
     model = build_pipeline(p).fit(X, y)
     data_hash = annotations_hash(ann)
     stamp = datetime.now(UTC)
-    version = f"{stamp:%Y%m%d-%H%M%S}-{data_hash[:8]}"
     root = registry_dir(models_dir)
-    vdir = root / version
-    vdir.mkdir(parents=True, exist_ok=False)
+    version, vdir = _new_version_dir(root, stamp, data_hash)
     joblib.dump(model, vdir / "model.joblib", compress=3)
     digest = sha256_file(vdir / "model.joblib")  # from pipeline.provision
     (vdir / "model.sha256").write_text(f"{digest}  model.joblib\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -224,3 +225,22 @@ def test_heading_noise_adds_and_removes_only_neutral_headings() -> None:
     # Every noise heading is neutral, and none is the one the invariance checks insert.
     assert all(is_neutral_heading(h) for h in NOISE_HEADINGS) and NEUTRAL_HEADING not in NOISE_HEADINGS
     assert not is_neutral_heading("三、保障措施") and not is_neutral_heading("（二）組織領導")
+
+
+def test_two_versions_trained_in_one_second_get_distinct_names(small_gold: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    import pipeline.classify.versions as versions
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Frozen:  # type: ignore[override]
+            return cls(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+    monkeypatch.setattr(versions, "datetime", Frozen)
+    models = tmp_path / "models"
+    first = train_and_register(small_gold, ROOT / "corpus", models, metrics=_fake_metrics())
+    second = train_and_register(small_gold, ROOT / "corpus", models, metrics=_fake_metrics())
+    assert first.startswith("20260102-030405-") and second == first + "-2"
+    assert set(registry(models)["versions"]) == {first, second}
