@@ -47,7 +47,10 @@ _PAST_OPENING = re.compile(
     r"^(?:过去|近年来|近几年来|近些年来|多年来|长期以来|[0-9一二三四五六七八九十两]+年来|"
     r"[^，,。；]{0,14}以来|去年|上年|前年|截至目前|截止目前|到目前为止|目前|当前|现阶段|此前)"
 )
-_YEAR_OPENING = re.compile(rf"^({_YEAR})\s*年(?:上半年|下半年|前三季度|全年|一季度|底|末|度)?\s*[，,]")
+# A clause opening on a year (``2023年，``, ``2023年全市…``, ``2023年3月``), not on a deadline
+# (``2023年前``, ``2023年底前``) or the start of something still running (``2022年起``).
+_YEAR_OPENING = re.compile(rf"^({_YEAR})\s*年(?:上半年|下半年|前三季度|全年|一季度|底|末|度)?"
+                           r"(?!\s*(?:前|底前|之前|以前|起|开始|后))")
 _CUTOFF = re.compile(rf"(?:截至|截止|截止到|截至到)\s*({_YEAR})\s*年")
 _PLAN_OPENING = re.compile(r"^[“\"]?(十[一二三四五六七八九]五)[”\"]?\s*(?:时期|期间|以来|期末|末)")
 # A plan period alone (``十四五``), not a deadline of its own (``十四五期末`` is one).
