@@ -44,7 +44,10 @@ class ItemReading(QuantityReading):
         chain = Chain()
         out = []
         for idx, c in enumerate(cands):
-            reading = self._read_item(clause, chain, self._item(clause, chain, idx))
+            item = self._item(clause, chain, idx)
+            reading = self._read_item(clause, chain, item)
+            if reading is None and self._threshold(clause, item):
+                continue  # the threshold belongs to the next item's indicator (guide §3)
             chain.prev_end = c.end
             if reading is not None:
                 out.append(reading)
@@ -131,11 +134,23 @@ class ItemReading(QuantityReading):
         return c, fields, (c.start, c.end)
 
     def _not_committed(self, clause: ClauseContext, item: Item) -> bool:
-        """The past (``已``, ``了``, ``同比`` before the number), a modifier (``…的``), a subsidy."""
+        """The past (``已``, ``了``, ``同比`` before the number), a modifier (``…的``), a
+        threshold that qualifies what a later number counts, a subsidy."""
         doc = clause.doc
         return self._has_word(doc[item.seg_start:item.c.start], self.past_markers) or \
-            (bool(item.left) and item.left[-1].norm_ == "的") or \
+            (bool(item.left) and item.left[-1].norm_ == "的") or self._threshold(clause, item) or \
             self._subsidy_context(doc, item.seg_start, item.seg_end, clause.depth)
+
+    def _threshold(self, clause: ClauseContext, item: Item) -> bool:
+        """``500万元以上技改项目300个``, ``年产值10亿元以上企业30家``: a quantity with 以上/以下
+        followed, in its segment, by bare nouns and then the number that is the target; the
+        first one says which projects or firms count (guide §3: it stays in the indicator)."""
+        nxt = clause.cands[item.idx + 1] if item.idx + 1 < len(clause.cands) else None
+        if item.c.suffix_cmp not in (">=", "<=") or nxt is None or nxt.start >= item.seg_end or not item.right:
+            return False
+        words = self.object_verbs | self.action_verbs | set(self.kind_verbs) | set(self.cmp_prefix)
+        return all(t.is_alpha and t.norm_ not in words and t.norm_ not in LIST_JOINERS and t.norm_ != "的"
+                   for t in item.right) and item.right[-1].i + 1 == nxt.start
 
     # -- 3. the comparator and the change verb -------------------------------
     def _comparator_and_verbs(self, clause: ClauseContext, chain: Chain, item: Item) -> LeftWords:

@@ -228,6 +228,27 @@ def test_open_vocabulary_units(nlp, text, want):
     assert brief(doc_targets(nlp, text)) == [want]
 
 
+# --- a threshold qualifies what is counted (guide §3: it stays in the indicator) ------------
+# fmt: off
+THRESHOLDS = [
+    ("每年滚动实施500万元以上技改项目300个。",
+     [T("500万元以上技改项目", 300, "个", per_year=True)]),
+    ("到2027年，新增产值1000万元以上企业50家。",
+     [T("产值1000万元以上企业", 50, "家", kind="increase", year=2027)]),
+    ("建设100亿元以上产业集群3个、10亿元以上龙头企业20家。",
+     [T("100亿元以上产业集群", 3, "个"), T("10亿元以上龙头企业", 20, "家")]),
+    # directional twin: a comma ends the threshold's phrase, and both numbers are targets
+    ("完成投资500万元以上，实施技改项目300个。",
+     [T("投资", 5000000, "元", ">="), T("技改项目", 300, "个")]),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text,want", THRESHOLDS)
+def test_a_threshold_qualifies_the_counted_indicator(nlp, text, want):
+    assert brief(doc_targets(nlp, text)) == want
+
+
 # --- the same target whatever surrounds it --------------------------------------------------
 BASE = T("全市高新技术企业", 500, "家", kind="increase")
 # fmt: off
