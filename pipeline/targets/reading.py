@@ -78,8 +78,8 @@ class ItemReading(QuantityReading):
         right_end = c.end
         while right_end < min(seg_end, next_start):
             if doc[right_end].norm_ in LIST_JOINERS and right_end + 1 < len(doc) and \
-                    (doc[right_end + 1]._.num_like or doc[right_end + 1]._.pct_like):
-                break
+                    (doc[right_end + 1]._.num_like or doc[right_end + 1]._.pct_like or next_start < seg_end):
+                break  # ``1万个和充电桩3000个``: a joiner before the next item of the segment ends this one
             if self._soft(doc, right_end, depth) and (
                     right_end + 1 >= len(doc) or doc[right_end + 1]._.num_like
                     or doc[right_end + 1]._.pct_like or right_end == c.end):

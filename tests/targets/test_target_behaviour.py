@@ -244,6 +244,18 @@ THRESHOLDS = [
 # fmt: on
 
 
+# Two items joined by 和/及 in one segment are two targets, as with 、 (invariance).
+JOINED = [
+    (f"建成5G基站1万个以上{j}充电桩3000个。", [T("5G基站", 10000, "个", ">="), T("充电桩", 3000, "个")])
+    for j in ("、", "和", "及")
+] + [("建成5G基站1万个和充电桩3000个", [T("5G基站", 10000, "个"), T("充电桩", 3000, "个")])]
+
+
+@pytest.mark.parametrize("text,want", JOINED)
+def test_items_joined_by_a_conjunction_are_each_a_target(nlp, text, want):
+    assert brief(doc_targets(nlp, text)) == want
+
+
 @pytest.mark.parametrize("text,want", THRESHOLDS)
 def test_a_threshold_qualifies_the_counted_indicator(nlp, text, want):
     assert brief(doc_targets(nlp, text)) == want
