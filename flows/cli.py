@@ -278,7 +278,7 @@ def evaluate(
     if not as_json:
         typer.echo(format_report(result))
     out = {k: result[k] for k in ("macro_f1", "accuracy", "per_label", "baselines", "confusion", "per_document",
-                                  "n_clauses", "n_documents", "n_groups")}
+                                  "n_clauses", "n_documents", "n_groups", "past_rule") if k in result}
     if "calibration" in result:
         out["calibration"] = {k: result["calibration"][k] for k in ("ece", "mean_confidence", "accuracy")}
     if "context_free" in result:

@@ -182,6 +182,16 @@ def calibration(y_true: list[str], y_pred: list[str], confidence: list[float], b
             "accuracy": float(correct.mean()) if len(c) else 0.0, "bins": rows}
 
 
+def past_rule(probabilities: list[dict[str, float]], X: list[dict[str, Any]], y: list[str]) -> dict[str, Any]:
+    """How the past rule does where it overrules the classifier (a past clause without
+    targets that the classifier would not call ``other``): clauses, and the share that is
+    ``other`` in the gold (``joint.PAST_RULE_PRECISION``)."""
+    idx = [i for i, (p, x) in enumerate(zip(probabilities, X, strict=True))
+           if x.get("past") and not x.get("n_targets") and max(p, key=lambda k: p[k]) != "other"]
+    right = sum(y[i] == "other" for i in idx)
+    return {"n": len(idx), "other_in_gold": right, "precision": right / len(idx) if idx else None}
+
+
 def evaluate(
     ds: Any, params: dict[str, Any] | None = None, features: FeatureSet = FeatureSet(), builder: Any = None,
 ) -> dict[str, Any]:
@@ -196,6 +206,7 @@ def evaluate(
     pred, conf = decide(proba["context"], X)
     result = scores(y, pred)
     result["calibration"] = calibration(y, pred, conf)
+    result["past_rule"] = past_rule(proba["context"], X, y)
     own, own_conf = decide(proba["context"], X, joint=False)
     result["classifier_only"] = {**{k: v for k, v in scores(y, own).items() if k != "confusion"},
                                  "calibration": {"ece": calibration(y, own, own_conf)["ece"]}}
@@ -247,6 +258,10 @@ def format_report(r: dict[str, Any]) -> str:
         c = r["calibration"]
         lines.append(f"confidence: mean {c['mean_confidence']:.3f} vs accuracy {c['accuracy']:.3f}, "
                      f"expected calibration error {c['ece']:.3f}")
+    if r.get("past_rule", {}).get("n"):
+        pr = r["past_rule"]
+        lines.append(f"the past rule overruled the classifier on {pr['n']} clauses: {pr['other_in_gold']} of them "
+                     f"`other` in the gold ({pr['precision']:.3f})")
     if "context_free" in r:
         cf = r["context_free"]
         lines.append("every clause alone (as predict sees a sentence): " + ", ".join(

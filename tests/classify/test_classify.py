@@ -244,3 +244,26 @@ def test_two_versions_trained_in_one_second_get_distinct_names(small_gold: Path,
     second = train_and_register(small_gold, ROOT / "corpus", models, metrics=_fake_metrics())
     assert first.startswith("20260102-030405-") and second == first + "-2"
     assert set(registry(models)["versions"]) == {first, second}
+
+
+# (probabilities, targets found, reports the past) → (label, confidence), written by hand.
+RECONCILE = [
+    ({"goal": 0.1, "target": 0.7, "measure": 0.1, "safeguard": 0.05, "other": 0.05}, 1, False, ("target", 0.7)),
+    ({"goal": 0.1, "target": 0.2, "measure": 0.6, "safeguard": 0.05, "other": 0.05}, 2, False, ("target", 0.2)),
+    ({"goal": 0.1, "target": 0.6, "measure": 0.25, "safeguard": 0.0, "other": 0.05}, 0, False, ("measure", 0.25)),
+    # the past rule agrees with the classifier: its probability stands
+    ({"goal": 0.0, "target": 0.0, "measure": 0.2, "safeguard": 0.0, "other": 0.8}, 0, True, ("other", 0.8)),
+    # the past rule overrules it: the rule's measured precision, not the overruled probability
+    ({"goal": 0.05, "target": 0.0, "measure": 0.9, "safeguard": 0.0, "other": 0.05}, 0, True, ("other", 0.93)),
+    # a past clause with a target found is a target (the extractor already read the past)
+    ({"goal": 0.0, "target": 0.9, "measure": 0.1, "safeguard": 0.0, "other": 0.0}, 1, True, ("target", 0.9)),
+]
+
+
+@pytest.mark.parametrize(("proba", "n", "past", "want"), RECONCILE)
+def test_joint_decision_and_its_confidence(proba: dict[str, float], n: int, past: bool,
+                                           want: tuple[str, float]) -> None:
+    from pipeline.classify.joint import reconcile
+
+    ((label, conf),) = reconcile([proba], [n], [past])
+    assert label == want[0] and conf == pytest.approx(want[1])
