@@ -277,14 +277,14 @@ def evaluate(
     result = run_eval(load_dataset(annotations_folder(directory)))
     if not as_json:
         typer.echo(format_report(result))
-    out = {k: result[k] for k in ("macro_f1", "accuracy", "per_label", "baselines", "confusion", "per_document",
-                                  "n_clauses", "n_documents", "n_groups", "past_rule") if k in result}
+    keys = ("macro_f1", "accuracy", "per_label", "baselines", "confusion", "per_document", "n_clauses",
+            "n_documents", "n_groups", "past_rule")
+    out: dict[str, object] = {k: result[k] for k in keys if k in result}
     if "calibration" in result:
         out["calibration"] = {k: result["calibration"][k] for k in ("ece", "mean_confidence", "accuracy")}
     if "context_free" in result:
         cf = result["context_free"]
-        out["context_free"] = {"macro_f1": cf["macro_f1"], "accuracy": cf["accuracy"], "per_label": cf["per_label"],
-                               "ece": cf["calibration"]["ece"]}
+        out["context_free"] = {**{k: cf[k] for k in ("macro_f1", "accuracy", "per_label")}, "ece": cf["calibration"]["ece"]}
         out["classifier_only"] = {k: result["classifier_only"][k] for k in ("macro_f1", "per_label")}
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False))
