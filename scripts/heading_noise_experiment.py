@@ -25,42 +25,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from robustness_report import _Lookup  # noqa: E402
+from robustness_report import Views, _Lookup, perturbed_views  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
 from pipeline.classify import decide, lodo_probabilities  # noqa: E402
-from pipeline.classify.robustness import (  # noqa: E402
-    PERTURBATIONS,
-    count_targets,
-    gold_documents,
-    perturbed_features,
-)
 from pipeline.settings import LABELS  # noqa: E402
 
 NAMES = ["neutral heading added", "neutral heading removed", "Chinese numerals"]
 
 
-def views() -> tuple[list[dict[str, Any]], list[str], list[str], list[dict[str, Any]], dict[str, list[Any]]]:
+def views() -> Views:
     cache = Path(tempfile.gettempdir()) / "heading-noise-views.pkl"
     if cache.exists():
-        return pickle.loads(cache.read_bytes())  # noqa: S301 - our own cache
-    from pipeline.targets.nlp import load_nlp
-
-    nlp = load_nlp()
-    X, y, groups, base = [], [], [], []
-    table: dict[str, list[Any]] = {n: [] for n in NAMES}
-    for d in gold_documents():
-        for x, lab in zip(d["X"], d["y"], strict=True):
-            X.append({**x, "_i": len(X)})
-            y.append(lab)
-            groups.append(d["doc_id"])
-            base.append(perturbed_features(x, x["text"], x["section"],
-                                           count_targets(nlp, x["text"], x["section"], d["title"], d["year"])))
-            for n in NAMES:
-                p = PERTURBATIONS[n](x["text"], x["section"])
-                table[n].append(None if p is None else perturbed_features(
-                    x, p[0], p[1], count_targets(nlp, p[0], p[1], d["title"], d["year"])))
-    out = (X, y, groups, base, table)
+        return pickle.loads(cache.read_bytes())  # type: ignore[no-any-return]  # noqa: S301 - our own cache
+    out = perturbed_views(NAMES)
     cache.write_bytes(pickle.dumps(out))
     return out
 

@@ -40,31 +40,42 @@ class _Lookup:
         return self.table[x["_i"]]
 
 
-def main(argv: list[str]) -> int:
-    out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else ROOT / "docs" / "robustness.json"
+Views = tuple[list[dict[str, Any]], list[str], list[str], list[dict[str, Any]], dict[str, list[dict[str, Any] | None]]]
+
+
+def perturbed_views(names: list[str] | None = None) -> Views:
+    """Every gold clause (numbered ``_i``), its label and document, its feature dict read
+    alone as it stands (``base``) and with each named perturbation (None where it does not
+    apply), with the extractor's count of the clause as it is shown."""
     nlp = load_nlp()
-    docs = gold_documents()
-    X, y, groups, base = [], [], [], []
-    views: dict[str, list[dict[str, Any] | None]] = {name: [] for name in PERTURBATIONS}
-    for d in docs:
+    X: list[dict[str, Any]] = []
+    y: list[str] = []
+    groups: list[str] = []
+    base: list[dict[str, Any]] = []
+    views: dict[str, list[dict[str, Any] | None]] = {name: [] for name in names or PERTURBATIONS}
+    for d in gold_documents():
         for x, lab in zip(d["X"], d["y"], strict=True):
-            i = len(X)
-            X.append({**x, "_i": i})
+            X.append({**x, "_i": len(X)})
             y.append(lab)
             groups.append(d["doc_id"])
-            x0 = perturbed_features(x, x["text"], x["section"],
-                                    count_targets(nlp, x["text"], x["section"], d["title"], d["year"]))
-            base.append(x0)
-            for name, fn in PERTURBATIONS.items():
-                p = fn(x["text"], x["section"])
-                views[name].append(None if p is None else perturbed_features(
+            base.append(perturbed_features(x, x["text"], x["section"],
+                                           count_targets(nlp, x["text"], x["section"], d["title"], d["year"])))
+            for name, table in views.items():
+                p = PERTURBATIONS[name](x["text"], x["section"])
+                table.append(None if p is None else perturbed_features(
                     x, p[0], p[1], count_targets(nlp, p[0], p[1], d["title"], d["year"])))
+    return X, y, groups, base, views
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else ROOT / "docs" / "robustness.json"
+    X, y, groups, base, views = perturbed_views()
     lookups = {"base": _Lookup(base)}
     for name, table in views.items():
         lookups[name] = _Lookup([t if t is not None else b for t, b in zip(table, base, strict=True)])
     proba = lodo_probabilities(X, y, groups, views=lookups)
     labels = {name: decide(p, [lookups[name](x) for x in X])[0] for name, p in proba.items()}
-    result: dict[str, Any] = {"n_clauses": len(X), "n_documents": len(docs), "perturbations": {}}
+    result: dict[str, Any] = {"n_clauses": len(X), "n_documents": len(set(groups)), "perturbations": {}}
     for name in PERTURBATIONS:
         idx = [i for i, t in enumerate(views[name]) if t is not None]
         flips = [i for i in idx if labels[name][i] != labels["base"][i]]

@@ -156,26 +156,17 @@ def build_one_pipeline(params: dict[str, Any] | None = None, features: FeatureSe
             ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, p["ngram_max"]), min_df=p["min_df"],
                                       sublinear_tf=True, max_features=60000)),
         ])))
-    if features.section:
-        parts.append(("section", Pipeline([
-            ("col", TextColumn("section", last=p["section_last"])),
-            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=p["min_df"], sublinear_tf=True)),
-        ])))
-    if features.part:
-        parts.append(("part", Pipeline([
-            ("col", TextColumn("part")),
-            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=p["min_df"], sublinear_tf=True)),
-        ])))
-    if features.context:
-        parts.append(("context", Pipeline([
-            ("col", TextColumn("context")),
-            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=p["min_df"], sublinear_tf=True)),
-        ])))
-    if features.provision:
-        parts.append(("provision", Pipeline([
-            ("col", TextColumn("provision")),
-            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=p["min_df"], sublinear_tf=True)),
-        ])))
+    # The context columns: char 1-2 grams of the last headings, the top-level part, the
+    # neighbours, and the nearest heading (with the clause when it is one).
+    for name, on, column in (("section", features.section, TextColumn("section", last=p["section_last"])),
+                             ("part", features.part, TextColumn("part")),
+                             ("context", features.context, TextColumn("context")),
+                             ("provision", features.provision, TextColumn("provision"))):
+        if on:
+            parts.append((name, Pipeline([
+                ("col", column),
+                ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=p["min_df"], sublinear_tf=True)),
+            ])))
     if features.dense:
         parts.append(("dense", FunctionTransformer(_dense)))
     if features.structure:

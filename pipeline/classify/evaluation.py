@@ -186,8 +186,10 @@ def past_rule(probabilities: list[dict[str, float]], X: list[dict[str, Any]], y:
     """How the past rule does where it overrules the classifier (a past clause without
     targets that the classifier would not call ``other``): clauses, and the share that is
     ``other`` in the gold (``joint.PAST_RULE_PRECISION``)."""
+    from pipeline.classify.joint import past_overrules
+
     idx = [i for i, (p, x) in enumerate(zip(probabilities, X, strict=True))
-           if x.get("past") and not x.get("n_targets") and max(p, key=lambda k: p[k]) != "other"]
+           if past_overrules(p, int(x.get("n_targets", 0)), bool(x.get("past")))]
     right = sum(y[i] == "other" for i in idx)
     return {"n": len(idx), "other_in_gold": right, "precision": right / len(idx) if idx else None}
 

@@ -29,6 +29,12 @@ TARGET = "target"
 PAST_RULE_PRECISION = 0.93
 
 
+def past_overrules(proba: dict[str, float], n_targets: int, past: bool) -> bool:
+    """Whether the past rule decides against the classifier: a past clause without targets
+    whose most probable label is not ``other``."""
+    return past and n_targets == 0 and max(proba, key=lambda k: proba[k]) != "other"
+
+
 def reconcile(probabilities: Sequence[dict[str, float]], target_counts: Sequence[int],
               past: Sequence[bool] | None = None) -> list[tuple[str, float]]:
     """(label, confidence) per clause that agree with the targets found (module docstring)."""
@@ -36,9 +42,8 @@ def reconcile(probabilities: Sequence[dict[str, float]], target_counts: Sequence
     past = past if past is not None else [False] * len(target_counts)
     for proba, n, was in zip(probabilities, target_counts, past, strict=True):
         if was and n == 0:
-            overruled = max(proba, key=lambda k: proba[k]) != "other"
             p_other = float(proba.get("other", 0.0))
-            out.append(("other", max(p_other, PAST_RULE_PRECISION) if overruled else p_other))
+            out.append(("other", max(p_other, PAST_RULE_PRECISION) if past_overrules(proba, n, was) else p_other))
         elif n > 0:
             out.append((TARGET, float(proba.get(TARGET, 0.0))))
         else:

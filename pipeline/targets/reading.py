@@ -45,9 +45,9 @@ class ItemReading(QuantityReading):
         out = []
         for idx, c in enumerate(cands):
             item = self._item(clause, chain, idx)
+            if self._threshold(clause, item):
+                continue  # not a target: it belongs to the next item's indicator (guide §3)
             reading = self._read_item(clause, chain, item)
-            if reading is None and self._threshold(clause, item):
-                continue  # the threshold belongs to the next item's indicator (guide §3)
             chain.prev_end = c.end
             if reading is not None:
                 out.append(reading)
@@ -134,11 +134,10 @@ class ItemReading(QuantityReading):
         return c, fields, (c.start, c.end)
 
     def _not_committed(self, clause: ClauseContext, item: Item) -> bool:
-        """The past (``已``, ``了``, ``同比`` before the number), a modifier (``…的``), a
-        threshold that qualifies what a later number counts, a subsidy."""
+        """The past (``已``, ``了``, ``同比`` before the number), a modifier (``…的``), a subsidy."""
         doc = clause.doc
         return self._has_word(doc[item.seg_start:item.c.start], self.past_markers) or \
-            (bool(item.left) and item.left[-1].norm_ == "的") or self._threshold(clause, item) or \
+            (bool(item.left) and item.left[-1].norm_ == "的") or \
             self._subsidy_context(doc, item.seg_start, item.seg_end, clause.depth)
 
     def _threshold(self, clause: ClauseContext, item: Item) -> bool:
