@@ -16,9 +16,9 @@ from pipeline.classify.features import (
     _COMPARATOR,
     _QUANTITY,
     FeatureSet,
-    context_free,
     document_features,
     extractor_evidence,
+    read_alone,
 )
 from pipeline.settings import LABELS, get_settings
 
@@ -203,8 +203,14 @@ def evaluate(
     configuration, e.g. a clone of the current registered model, on the same folds.
     """
     X, y, groups = dataset_inputs(ds)
+    # Every clause also read alone, as ``predict`` reads a sentence: its target count and past
+    # flag found in the clause by itself, not in its document (a fact of a review section is
+    # not past by itself).
+    meta = _manifest()
+    years = {d: int(r["year"]) for d, r in meta.items() if str(r.get("year", "")).isdigit()}
+    X = [{**x, "alone": read_alone(x["text"], years.get(d))} for x, d in zip(X, ds["doc_id"], strict=True)]
     proba = lodo_probabilities(X, y, groups, params, features, builder=builder,
-                               views={"context": lambda x: x, "context_free": context_free})
+                               views={"context": lambda x: x, "context_free": lambda x: x["alone"]})
     pred, conf = decide(proba["context"], X)
     result = scores(y, pred)
     result["calibration"] = calibration(y, pred, conf)
@@ -212,7 +218,7 @@ def evaluate(
     own, own_conf = decide(proba["context"], X, joint=False)
     result["classifier_only"] = {**{k: v for k, v in scores(y, own).items() if k != "confusion"},
                                  "calibration": {"ece": calibration(y, own, own_conf)["ece"]}}
-    cf, cf_conf = decide(proba["context_free"], X)
+    cf, cf_conf = decide(proba["context_free"], [x["alone"] for x in X])
     result["context_free"] = {**scores(y, cf), "calibration": calibration(y, cf, cf_conf)}
     majority = Counter(y).most_common(1)[0][0]
     result["baselines"] = {

@@ -286,7 +286,20 @@ class FeatureSet:
 # Chosen among 8 configurations (LogisticRegression C 2–32 with and without class weights,
 # LinearSVC C 0.3–3, char n-grams up to 3 or 4) by LODO macro-F1; see README "Results".
 def context_free(x: dict[str, Any]) -> dict[str, Any]:
-    """The feature dict of a clause seen alone, as ``predict`` sees a sentence: no heading
-    chain, no neighbours, first position, the extractor's count kept."""
+    """The feature dict of a clause without its context: no heading chain, no neighbours,
+    first position, the extractor's count kept (what training copies for context dropout;
+    ``read_alone`` is what ``predict`` sees)."""
     (f,) = document_features([x["text"]], [[]], [int(x.get("n_targets", 0))])
+    return f
+
+
+def read_alone(text: str, doc_year: int | None) -> dict[str, Any]:
+    """The feature dict of a clause given alone, as ``predict`` reads a sentence: no heading
+    chain, no neighbours, and the extractor's count and past flag found in the clause by
+    itself (a fact of a review section is a fact only by its section), in a text of
+    ``doc_year``."""
+    from pipeline.text.segment import Clause
+
+    counts, past = extractor_evidence([Clause(0, 0, len(text), text, (), None, False)], None, doc_year, text)
+    (f,) = document_features([text], [[]], counts, past)
     return f

@@ -80,7 +80,7 @@ def train_and_register(
     (vdir / "metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     settings_doc = {
         "params": p, "features": ["char 1-3 grams of t2s text, digits/years masked",
-                                  "char 1-2 grams of the last 2 headings", "position, position², heading flag, "
+                                  f"char 1-2 grams of the last {p.get('section_last', 2)} heading(s)", "position, position², heading flag, "
                                   "quantity cue, quantity+comparator cue, length, no-section flag, part cues, "
                                   "debris cues, rule-extractor target count",
                                   "char 1-2 grams of the top-level part heading", "char 1-2 grams of the neighbours",
