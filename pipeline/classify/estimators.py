@@ -27,11 +27,12 @@ from pipeline.classify.features import (
 # The training recipe of the current model. ``heading_noise`` 1.0 with the nearest heading
 # alone in the heading column (``section_last`` 1) keeps heading flips under 2% out of
 # sample and passed the retrain gate (macro-F1 0.8962 against 0.8955; heading noise with two
-# headings had not: docs/heading-noise.jsonl). A changed recipe makes the retrain flow
-# train and gate a candidate.
+# headings had not: docs/heading-noise.jsonl). ``review_facts``: the context-free model also
+# learns from the facts of review sections (``ContextRouter``). A changed recipe makes the
+# retrain flow train and gate a candidate.
 DEFAULT_PARAMS: dict[str, Any] = {
     "estimator": "svc", "C": 1.0, "class_weight": "balanced", "ngram_max": 3, "min_df": 2, "section_last": 1,
-    "context_dropout": 0.3, "router": True, "heading_noise": 1.0,
+    "context_dropout": 0.3, "router": True, "heading_noise": 1.0, "review_facts": True,
 }
 
 
@@ -62,14 +63,21 @@ class ContextDropoutPipeline(Pipeline):
     def fit(self, X: Any, y: Any = None, **params: Any) -> ContextDropoutPipeline:
         X, y = list(X), list(y)
         n = len(X)
+        origin = list(range(n))  # the training clause each row is (a copy of)
         if self.context_dropout > 0:
             rng = np.random.default_rng(0)
             pick = [i for i in range(n) if self.context_dropout >= 1 or rng.random() < self.context_dropout]
             X = X + [context_free(X[i]) for i in pick]
             y = y + [y[i] for i in pick]
+            origin += pick
         if self.heading_noise > 0:
-            X_noise, y_noise = heading_noise_copies(X[:n], y[:n], self.heading_noise)
-            X, y = X + X_noise, y + y_noise
+            X_noise, y_noise, from_noise = _heading_noise(X[:n], y[:n], self.heading_noise)
+            X, y, origin = X + X_noise, y + y_noise, origin + from_noise
+        clf = self.steps[-1][1]
+        if len(X) > n and isinstance(clf, TemperedLinearSVC):
+            # A copy in one fold and its clause in another would make the out-of-fold
+            # decision values of the temperature fit look surer than they are.
+            params = {**params, f"{self.steps[-1][0]}__groups": origin}
         super().fit(X, y, **params)
         return self
 
@@ -78,19 +86,29 @@ def heading_noise_copies(X: list[dict[str, Any]], y: list[str], share: float,
                          seed: int = 1) -> tuple[list[dict[str, Any]], list[str]]:
     """Copies of a ``share`` of the clauses under a heading: with a neutral heading added
     below their chain, and, where their nearest heading is neutral, with it removed."""
+    out_X, out_y, _ = _heading_noise(X, y, share, seed)
+    return out_X, out_y
+
+
+def _heading_noise(X: list[dict[str, Any]], y: list[str], share: float,
+                   seed: int = 1) -> tuple[list[dict[str, Any]], list[str], list[int]]:
+    """``heading_noise_copies`` with the index of the clause each copy was made from."""
     rng = np.random.default_rng(seed)
     out_X: list[dict[str, Any]] = []
     out_y: list[str] = []
-    for x, lab in zip(X, y, strict=True):
+    origin: list[int] = []
+    for i, (x, lab) in enumerate(zip(X, y, strict=True)):
         sec = list(x.get("section") or [])
         if not sec or rng.random() >= share:
             continue
         out_X.append({**x, "section": [*sec, NOISE_HEADINGS[int(rng.integers(len(NOISE_HEADINGS)))]]})
         out_y.append(lab)
+        origin.append(i)
         if is_neutral_heading(sec[-1]):
             out_X.append({**x, "section": sec[:-1]})
             out_y.append(lab)
-    return out_X, out_y
+            origin.append(i)
+    return out_X, out_y, origin
 
 
 class ContextRouter(ClassifierMixin, BaseEstimator):
@@ -233,7 +251,8 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
 class TemperedLinearSVC(ClassifierMixin, BaseEstimator):
     """LinearSVC whose label is the argmax of its decision function and whose confidence is
     a softmax of the decision values with one temperature, fitted (log loss) on out-of-fold
-    decision values of a stratified 3-fold split of the training data. The temperature is
+    decision values of a stratified 3-fold split of the training data (copies of a clause
+    kept in one fold). The temperature is
     monotone, so the label is always the most probable class.
 
     (``CalibratedLinearSVC`` averages three sigmoid-calibrated models fitted on random
@@ -259,8 +278,10 @@ class TemperedLinearSVC(ClassifierMixin, BaseEstimator):
             d = np.column_stack([-d, d]) / 2.0
         return d
 
-    def fit(self, X: Any, y: Any) -> TemperedLinearSVC:
-        from sklearn.model_selection import StratifiedKFold
+    def fit(self, X: Any, y: Any, groups: Any = None) -> TemperedLinearSVC:
+        """``groups``: rows that are copies of one clause (the augmentation of training) stay
+        in one fold of the temperature fit."""
+        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
         y = np.asarray(y)
         self.svc_ = self._svc().fit(X, y)
@@ -270,7 +291,9 @@ class TemperedLinearSVC(ClassifierMixin, BaseEstimator):
         k = min(self.cv, smallest)
         if k >= 2 and len(self.classes_) >= 2:
             oof = np.zeros((len(y), len(self.classes_)))
-            for tr, te in StratifiedKFold(n_splits=k, shuffle=True, random_state=0).split(np.zeros(len(y)), y):
+            splitter = (StratifiedKFold(n_splits=k, shuffle=True, random_state=0) if groups is None
+                        else StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=0))
+            for tr, te in splitter.split(np.zeros(len(y)), y, groups):
                 oof[te] = self._scores(self._svc().fit(X[tr], y[tr]), X[te])
             gold = np.searchsorted(self.classes_, y)
 

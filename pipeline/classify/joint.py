@@ -24,9 +24,10 @@ from collections.abc import Sequence
 
 TARGET = "target"
 # How often a clause relabelled ``other`` by the past rule against the classifier's own
-# choice is ``other`` in the gold, leave-one-document-out: 53 of 57 on the 24 documents
-# (``policy-clauses evaluate --json``, ``past_rule``; measured before this constant was used).
-PAST_RULE_PRECISION = 0.93
+# choice is ``other`` in the gold, leave-one-document-out: 36 of 40 on the 24 documents with
+# the training recipe of 2026-12-04 19:02 (``policy-clauses evaluate --json``, ``past_rule``;
+# it was 53 of 57 = 0.93 with the recipe before heading noise).
+PAST_RULE_PRECISION = 0.90
 
 
 def past_overrules(proba: dict[str, float], n_targets: int, past: bool) -> bool:

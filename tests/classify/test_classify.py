@@ -158,6 +158,63 @@ def test_tempered_svc_label_is_its_most_probable_class() -> None:
     assert tiny.temperature_ == 1.0 and "other" in tiny.classes_
 
 
+def test_tempered_svc_keeps_copies_of_a_clause_in_one_fold() -> None:
+    """Training rows that are copies of one clause (context dropout, heading noise): split
+    apart, each copy's out-of-fold score comes from a model that saw its twin, and the
+    temperature makes the confidences surer than the model is."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from pipeline.classify import TemperedLinearSVC
+
+    rng = np.random.default_rng(1)
+    centres = {"goal": (0, 0), "measure": (2, 0), "safeguard": (0, 2)}
+    X = np.vstack([rng.normal(c, 1.0, size=(30, 2)) for c in centres.values()])
+    # one private feature per clause, as a clause's own n-grams are: it identifies the clause
+    X = np.hstack([X, 3.0 * np.eye(len(X))])
+    y = np.repeat(list(centres), 30)
+    copies, labels, groups = np.vstack([X] * 3), np.tile(y, 3), np.tile(np.arange(len(X)), 3)
+    split = TemperedLinearSVC().fit(csr_matrix(copies), labels)
+    grouped = TemperedLinearSVC().fit(csr_matrix(copies), labels, groups=groups)
+    assert grouped.temperature_ > split.temperature_
+    # the label does not depend on the temperature
+    assert list(grouped.predict(csr_matrix(X))) == list(split.predict(csr_matrix(X)))
+
+
+def test_a_clause_read_alone_has_its_own_evidence_not_its_documents() -> None:
+    """``read_alone`` (the context-free evaluation, as ``predict`` reads a sentence): the
+    target count and the past flag come from the clause by itself."""
+    from pipeline.classify.features import read_alone
+
+    target = read_alone("到2027年，全市高新技术企业达到500家以上。", 2024)
+    assert target["n_targets"] == 1 and not target["past"] and target["section"] == []
+    assert not target["doc_headings"]
+    # a year before the document's opens the sentence: the past, whatever the numbers
+    fact = read_alone("2022年，全市高新技术企业达到450家。", 2024)
+    assert fact["past"] and fact["n_targets"] == 0
+    # the same sentence in a document of 2021 commits to a number
+    assert read_alone("2022年，全市高新技术企业达到450家。", 2021)["n_targets"] == 1
+    # a fact that is past only by its section is not past alone
+    plain = read_alone("全市规模以上工业企业研发机构覆盖率明显提高。", 2024)
+    assert not plain["past"] and plain["n_targets"] == 0
+
+
+@pytest.mark.parametrize("review_facts", [False, True])
+def test_context_free_model_learns_review_facts_only_when_asked(review_facts: bool) -> None:
+    from pipeline.classify import build_pipeline
+    from pipeline.classify.features import document_features
+
+    texts = ["加强组织领导，落实工作责任。", "推进标准化体系建设。", "质量水平明显提升。",
+             "全市工业增加值增长8.5%。", "完成技术改造项目120个。"] * 6
+    labels = ["safeguard", "measure", "goal", "other", "other"] * 6
+    past = [False, False, False, True, True] * 6  # the two facts stand in a review section
+    X = document_features(texts, [["二、主要任务"]] * len(texts), [0] * len(texts), past)
+    model = build_pipeline({"review_facts": review_facts, "heading_noise": 0.0}).fit(X, labels)
+    # only the facts are ``other``: the context-free model knows the label only from them
+    assert ("other" in model.alone_.classes_) is review_facts
+    assert "other" in model.with_context_.classes_
+
+
 def test_calibration_figures_by_hand() -> None:
     from pipeline.classify import calibration
 
