@@ -49,6 +49,7 @@ class Chain:
     rate_prefix: str | None = None  # the scope of the first rate of a list
     carry: tuple[str, str] | None = None  # (verb phrase, head noun) shared by list items
     last: dict[str, Any] | None = None  # the previous target's reading
+    past: bool = False  # the last item reported the past (``已建成86家``); bare items go on with it
 
 
 @dataclass

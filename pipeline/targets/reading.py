@@ -96,7 +96,11 @@ class ItemReading(QuantityReading):
         if shared is not None:
             return shared
         if self._not_committed(clause, item):
+            chain.past = chain.past or self._past_before(clause, item)
             return None
+        if chain.past and item.new_chain and self._bare(item):
+            return None  # ``已建成养老机构86家，床位1.5万张``: the fact goes on, no verb of its own
+        chain.past = False
         left = self._comparator_and_verbs(clause, chain, item)
         self._lead_words(clause, chain, item, left)
         case = self._indicator_side(clause, chain, item, left)
@@ -136,9 +140,17 @@ class ItemReading(QuantityReading):
     def _not_committed(self, clause: ClauseContext, item: Item) -> bool:
         """The past (``已``, ``了``, ``同比`` before the number), a modifier (``…的``), a subsidy."""
         doc = clause.doc
-        return self._has_word(doc[item.seg_start:item.c.start], self.past_markers) or \
+        return self._past_before(clause, item) or \
             (bool(item.left) and item.left[-1].norm_ == "的") or \
             self._subsidy_context(doc, item.seg_start, item.seg_end, clause.depth)
+
+    def _past_before(self, clause: ClauseContext, item: Item) -> bool:
+        return self._has_word(clause.doc[item.seg_start:item.c.start], self.past_markers)
+
+    def _bare(self, item: Item) -> bool:
+        """Only nouns before the number in its item: no verb, comparator, time or number."""
+        words = self.object_verbs | self.action_verbs | set(self.kind_verbs) | set(self.cmp_prefix)
+        return all(t.is_alpha and t.norm_ not in words for t in item.between)
 
     def _threshold(self, clause: ClauseContext, item: Item) -> bool:
         """``500万元以上技改项目300个``, ``年产值10亿元以上企业30家``: a quantity with 以上/以下

@@ -67,6 +67,9 @@ PAST = [
     # a past year opening without a comma, and every number of its sentence
     ("2022年全市完成固定资产投资同比增长10.2%，其中工业投资增长15%。", 2024),
     ("2023年3月全省新增市场主体12万户。", 2024),
+    # a fact goes on after a comma with a bare noun and number (no verb of its own)
+    ("全市已建成养老机构86家，床位1.5万张。", 2023),
+    ("截至2023年底，全省已有国家级质检中心12个、检测机构300家，从业人员2万人。", 2023),
 ]
 # Directional twins: the same facts as commitments are targets.
 COMMITTED = [
@@ -77,6 +80,12 @@ COMMITTED = [
      [T("全省数字经济核心产业增加值占GDP比重", 10, "%", ">=", year=2025)]),
     ("力争全市累计培育省级专精特新企业300家。", 2024,
      [T("全市累计省级专精特新企业", 300, "家")]),  # 累计 defines the count (gold precedent)
+    # without 已 the bare noun and number after the comma is a commitment like the first
+    ("全市建成养老机构86家，床位1.5万张。", 2023,
+     [T("全市养老机构", 86, "家"), T("床位", 15000, "张")]),
+    # after a fact, an item with its own verb or deadline is read for itself
+    ("全市已建成养老机构86家，到2025年床位达到2万张。", 2023,
+     [T("床位", 20000, "张", ">=", year=2025)]),
 ]
 # fmt: on
 
