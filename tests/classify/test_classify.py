@@ -205,14 +205,19 @@ def test_context_free_model_learns_review_facts_only_when_asked(review_facts: bo
     from pipeline.classify.features import document_features
 
     texts = ["加强组织领导，落实工作责任。", "推进标准化体系建设。", "质量水平明显提升。",
-             "全市工业增加值增长8.5%。", "完成技术改造项目120个。"] * 6
-    labels = ["safeguard", "measure", "goal", "other", "other"] * 6
-    past = [False, False, False, True, True] * 6  # the two facts stand in a review section
+             "全市工业增加值增长8.5%。", "完成技术改造项目120个。", "生态环境质量持续改善。"] * 6
+    labels = ["safeguard", "measure", "goal", "other", "other", "other"] * 6
+    past = [False, False, False, True, True, True] * 6  # the three facts stand in a review section
     X = document_features(texts, [["二、主要任务"]] * len(texts), [0] * len(texts), past)
     model = build_pipeline({"review_facts": review_facts, "heading_noise": 0.0}).fit(X, labels)
     # only the facts are ``other``: the context-free model knows the label only from them
     assert ("other" in model.alone_.classes_) is review_facts
     assert "other" in model.with_context_.classes_
+    vocabulary = model.alone_.named_steps["features"].transformer_list[0][1].named_steps["tfidf"].vocabulary_
+    # the facts that count something are learnt; the one without a number reads as a goal
+    # does and is never learnt alone
+    assert ("增加值" in vocabulary) is review_facts and ("改造项" in vocabulary) is review_facts
+    assert "改善" not in vocabulary and "生态" not in vocabulary
 
 
 def test_calibration_figures_by_hand() -> None:
