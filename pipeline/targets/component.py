@@ -82,6 +82,7 @@ class TargetRecognizer(ItemReading):
         self.lead_in_cues = tuple(v["lead_in_cues"])
         self.document_year_words = v["document_year_words"]
         self.action_verbs = set(v["action_verbs"])
+        self.item_words = self.object_verbs | self.action_verbs | set(self.cmp_prefix)
         self.approx_words = {w for w, c in self.cmp_prefix.items() if c == "~"}
         self.verb_like_comparators = set(v["verb_like_comparators"])
         self.count_units = set(v["count_units"])

@@ -149,8 +149,7 @@ class ItemReading(QuantityReading):
 
     def _bare(self, item: Item) -> bool:
         """Only nouns before the number in its item: no verb, comparator, time or number."""
-        words = self.object_verbs | self.action_verbs | set(self.kind_verbs) | set(self.cmp_prefix)
-        return all(t.is_alpha and t.norm_ not in words for t in item.between)
+        return all(t.is_alpha and t.norm_ not in self.item_words for t in item.between)
 
     def _threshold(self, clause: ClauseContext, item: Item) -> bool:
         """``500万元以上技改项目300个``, ``年产值10亿元以上企业30家``: a quantity with 以上/以下
@@ -159,8 +158,7 @@ class ItemReading(QuantityReading):
         nxt = clause.cands[item.idx + 1] if item.idx + 1 < len(clause.cands) else None
         if item.c.suffix_cmp not in (">=", "<=") or nxt is None or nxt.start >= item.seg_end or not item.right:
             return False
-        words = self.object_verbs | self.action_verbs | set(self.kind_verbs) | set(self.cmp_prefix)
-        return all(t.is_alpha and t.norm_ not in words and t.norm_ not in LIST_JOINERS and t.norm_ != "的"
+        return all(t.is_alpha and t.norm_ not in self.item_words and t.norm_ not in LIST_JOINERS and t.norm_ != "的"
                    for t in item.right) and item.right[-1].i + 1 == nxt.start
 
     # -- 3. the comparator and the change verb -------------------------------

@@ -64,6 +64,7 @@ class RuleWords:
     scope_heads: tuple[str, ...]
     qualifier_rx: re.Pattern[str]
     action_verbs: set[str]
+    item_words: set[str]  # verbs and comparators: an item without them is bare nouns
     approx_words: set[str]
     verb_like_comparators: set[str]
     count_units: set[str]
