@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.classify import load_current, scores  # noqa: E402
+from pipeline.classify.evaluation import manifest_year  # noqa: E402
 from pipeline.classify.joint import reconcile  # noqa: E402
 from pipeline.gold.target_eval import (  # noqa: E402
     full_key,
@@ -66,10 +67,8 @@ def score(gold_dir: Path, doc_ids: list[str]) -> dict:
         doc_id = path.stem
         clauses = gold_clauses(records)
         row = manifest.get(doc_id, {})
-        year = row.get("year") or ""
         past: list[bool] = []
-        preds = extract_document_targets(nlp, clauses, row.get("title"),
-                                         doc_year=int(year) if year.isdigit() else None,
+        preds = extract_document_targets(nlp, clauses, row.get("title"), doc_year=manifest_year(row),
                                          text=_text(gold_dir, doc_id), past=past)
         counts = [0] * len(clauses)
         for t in preds:

@@ -72,7 +72,7 @@ class ContextDropoutPipeline(Pipeline):
             y = y + [y[i] for i in pick]
             origin += pick
         if self.heading_noise > 0:
-            X_noise, y_noise, from_noise = _heading_noise(X[:n], y[:n], self.heading_noise)
+            X_noise, y_noise, from_noise = heading_noise_copies(X[:n], y[:n], self.heading_noise)
             X, y, origin = X + X_noise, y + y_noise, origin + from_noise
         clf = self.steps[-1][1]
         if len(X) > n and isinstance(clf, TemperedLinearSVC):
@@ -84,16 +84,10 @@ class ContextDropoutPipeline(Pipeline):
 
 
 def heading_noise_copies(X: list[dict[str, Any]], y: list[str], share: float,
-                         seed: int = 1) -> tuple[list[dict[str, Any]], list[str]]:
+                         seed: int = 1) -> tuple[list[dict[str, Any]], list[str], list[int]]:
     """Copies of a ``share`` of the clauses under a heading: with a neutral heading added
-    below their chain, and, where their nearest heading is neutral, with it removed."""
-    out_X, out_y, _ = _heading_noise(X, y, share, seed)
-    return out_X, out_y
-
-
-def _heading_noise(X: list[dict[str, Any]], y: list[str], share: float,
-                   seed: int = 1) -> tuple[list[dict[str, Any]], list[str], list[int]]:
-    """``heading_noise_copies`` with the index of the clause each copy was made from."""
+    below their chain, and, where their nearest heading is neutral, with it removed; with
+    the index of the clause each copy was made from."""
     rng = np.random.default_rng(seed)
     out_X: list[dict[str, Any]] = []
     out_y: list[str] = []

@@ -35,9 +35,8 @@ def dataset_inputs(ds: Any) -> tuple[list[dict[str, Any]], list[str], list[str]]
     for d in dict.fromkeys(doc_ids):
         idx = [i for i, x in enumerate(doc_ids) if x == d]  # document order (loader keeps it)
         clauses = [Clause(k, starts[i], ends[i], texts[i], tuple(sections[i]), None, False) for k, i in enumerate(idx)]
-        year = meta.get(d, {}).get("year", "")
-        counts, past = extractor_evidence(clauses, meta.get(d, {}).get("title"),
-                                          int(year) if year.isdigit() else None, _corpus_text(d))
+        counts, past = extractor_evidence(clauses, meta.get(d, {}).get("title"), manifest_year(meta.get(d, {})),
+                                          _corpus_text(d))
         feats = document_features([texts[i] for i in idx], [sections[i] for i in idx], counts, past)
         for i, f in zip(idx, feats, strict=True):
             X[i] = f
@@ -57,13 +56,15 @@ def _corpus_text(doc_id: str) -> str | None:
 
 
 def _manifest() -> dict[str, dict[str, str]]:
-    import csv
+    from pipeline.gold.target_eval import load_manifest
 
-    path = get_settings().corpus_dir / "manifest.csv"
-    if not path.exists():
-        return {}
-    with open(path, encoding="utf-8", newline="") as f:
-        return {r["doc_id"]: r for r in csv.DictReader(f)}
+    return load_manifest()
+
+
+def manifest_year(row: dict[str, str]) -> int | None:
+    """A document's year from its manifest row (None when it has none)."""
+    year = row.get("year") or ""
+    return int(year) if year.isdigit() else None
 
 
 def rule_baseline(x: dict[str, Any]) -> str:
@@ -207,8 +208,8 @@ def evaluate(
     # flag found in the clause by itself, not in its document (a fact of a review section is
     # not past by itself).
     meta = _manifest()
-    years = {d: int(r["year"]) for d, r in meta.items() if str(r.get("year", "")).isdigit()}
-    X = [{**x, "alone": read_alone(x["text"], years.get(d))} for x, d in zip(X, ds["doc_id"], strict=True)]
+    X = [{**x, "alone": read_alone(x["text"], manifest_year(meta.get(d, {})))}
+         for x, d in zip(X, ds["doc_id"], strict=True)]
     proba = lodo_probabilities(X, y, groups, params, features, builder=builder,
                                views={"context": lambda x: x, "context_free": lambda x: x["alone"]})
     pred, conf = decide(proba["context"], X)

@@ -164,6 +164,7 @@ def gold_documents(annotations_dir: Any = None, corpus_dir: Any = None) -> list[
     """The gold documents as ``flip_rates`` takes them: per document its feature dicts (with
     the extractor's counts), title, year and gold labels."""
     from pipeline.classify import _manifest, dataset_inputs
+    from pipeline.classify.evaluation import manifest_year
     from pipeline.gold.annotations import load_dataset
 
     ds = load_dataset(annotations_dir, corpus_dir)
@@ -172,9 +173,8 @@ def gold_documents(annotations_dir: Any = None, corpus_dir: Any = None) -> list[
     docs: dict[str, dict[str, Any]] = {}
     for d, x, lab in zip(ds["doc_id"], X, y, strict=True):
         row = meta.get(d, {})
-        year = row.get("year", "")
         doc = docs.setdefault(d, {"doc_id": d, "X": [], "y": [], "title": row.get("title"),
-                                  "year": int(year) if year.isdigit() else None})
+                                  "year": manifest_year(row)})
         doc["X"].append(x)
         doc["y"].append(lab)
     return list(docs.values())

@@ -276,14 +276,15 @@ def test_heading_noise_adds_and_removes_only_neutral_headings() -> None:
         {"text": "加强组织领导。", "section": ["三、保障措施"]},  # nearest heading names a function
         {"text": "为推动高质量发展，制定本方案。", "section": []},  # no heading: never copied
     ]
-    cx, cy = heading_noise_copies(X, ["measure", "safeguard", "goal"], share=1.0)
+    cx, cy, origin = heading_noise_copies(X, ["measure", "safeguard", "goal"], share=1.0)
     assert cy == ["measure", "measure", "safeguard"]
+    assert origin == [0, 0, 1]  # the clause each copy was made from
     added, removed, added2 = cx
     assert added["section"][:2] == X[0]["section"] and added["section"][2] in NOISE_HEADINGS
     assert removed["section"] == ["二、主要任务"]
     assert added2["section"][:1] == ["三、保障措施"] and len(added2["section"]) == 2
     assert X[0]["section"] == ["二、主要任务", "（三）其他工作"]  # the originals are not touched
-    assert heading_noise_copies(X, ["measure", "safeguard", "goal"], share=0.0) == ([], [])
+    assert heading_noise_copies(X, ["measure", "safeguard", "goal"], share=0.0) == ([], [], [])
     # Every noise heading is neutral, and none is the one the invariance checks insert.
     assert all(is_neutral_heading(h) for h in NOISE_HEADINGS) and NEUTRAL_HEADING not in NOISE_HEADINGS
     assert not is_neutral_heading("三、保障措施") and not is_neutral_heading("（二）組織領導")
