@@ -267,7 +267,8 @@ def evaluate(
     directory: Path = typer.Option(None, "--dir", help="Annotation folder (default: annotations/)."),
 ) -> None:
     """Leave-one-document-out evaluation of the labels (the joint label + targets decision),
-    with the classifier's own labels, every clause alone, calibration and baselines."""
+    with the classifier's own labels, every clause alone, every document with its headings lost,
+    calibration and baselines."""
     if ctx.invoked_subcommand is not None:
         return
     from pipeline.classify import evaluate as run_eval
@@ -286,6 +287,10 @@ def evaluate(
         cf = result["context_free"]
         out["context_free"] = {**{k: cf[k] for k in ("macro_f1", "accuracy", "per_label")}, "ece": cf["calibration"]["ece"]}
         out["classifier_only"] = {k: result["classifier_only"][k] for k in ("macro_f1", "per_label")}
+    if "headings_lost" in result:
+        hl = result["headings_lost"]
+        out["headings_lost"] = {**{k: hl[k] for k in ("macro_f1", "accuracy", "per_label", "n")},
+                                "ece": hl["calibration"]["ece"]}
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False))
 

@@ -33,7 +33,7 @@ from pipeline.classify.features import (
 # retrain runs 6-9). A changed recipe makes the retrain flow train and gate a candidate.
 DEFAULT_PARAMS: dict[str, Any] = {
     "estimator": "svc", "C": 1.0, "class_weight": "balanced", "ngram_max": 3, "min_df": 2, "section_last": 1,
-    "context_dropout": 0.3, "router": True, "heading_noise": 1.0, "review_facts": False,
+    "context_dropout": 0.3, "router": True, "heading_noise": 1.0, "review_facts": False, "pages": True,
 }
 
 
@@ -106,6 +106,12 @@ def heading_noise_copies(X: list[dict[str, Any]], y: list[str], share: float,
     return out_X, out_y, origin
 
 
+def flat_copy(x: dict[str, Any]) -> dict[str, Any]:
+    """A clause's feature dict without its headings, neighbours and position kept (the page
+    model's training copy when no ``flat`` view was computed for it)."""
+    return {**x, "section": [], "after": {}, "in_last_part": False, "doc_headings": False}
+
+
 def _counts(text: str) -> bool:
     """Whether a clause holds a quantity (``3262家``, ``95%``, ``五百家``)."""
     from pipeline.classify.features import _QUANTITY, normalise
@@ -114,12 +120,15 @@ def _counts(text: str) -> bool:
 
 
 class ContextRouter(ClassifierMixin, BaseEstimator):
-    """Two Pipelines behind one estimator: ``with_context`` labels the clauses of documents
+    """Pipelines behind one estimator: ``with_context`` labels the clauses of documents
     that have headings (it reads the heading chain, the part, the neighbours, the position);
-    ``alone`` is fitted on every training clause seen alone (``context_free``) and labels
-    the clauses of documents without any heading — a sentence given to ``predict``, a page
-    whose headings were lost — by what they say. A clause goes to ``alone`` when its feature
-    dict says its document has no heading (``doc_headings`` false).
+    ``flat`` (when given) labels the clauses of a document of ``PAGE_MIN_CLAUSES`` or more
+    clauses without any heading — a page whose headings were lost in extraction — from the clause, its
+    neighbours and its position, and is fitted on the training documents read that way
+    (each clause's ``flat`` feature dict, ``evaluation.flat_view``); ``alone`` is fitted on
+    every training clause seen alone (``context_free``) and labels, by what they say, the
+    clauses of the other documents without a heading: a sentence or a short snippet given
+    to ``predict``, and any page without headings when there is no ``flat`` model.
 
     ``review_facts`` fits ``alone`` also on the clauses their context marks as past that
     count something (``完成治理3262家``, ``达标率为95%``: the facts of a review section,
@@ -128,12 +137,20 @@ class ContextRouter(ClassifierMixin, BaseEstimator):
     number (``环境质量持续改善``) reads exactly as a goal does and teaches nothing true alone.
     Off in models trained before it existed."""
 
+    # The page model learnt where in a document a clause stands (its position, 0 to 1) from
+    # documents of 50 clauses and more; a snippet of a few sentences (``predict`` on a short
+    # text) is read clause by clause instead, or its last sentence would stand where a
+    # document's closing safeguards do.
+    PAGE_MIN_CLAUSES = 10
     review_facts: bool = False  # models pickled before the parameter existed
+    flat: Any = None  # models pickled before the page model existed
+    flat_: Any = None
 
-    def __init__(self, with_context: Any = None, alone: Any = None, review_facts: bool = False):
+    def __init__(self, with_context: Any = None, alone: Any = None, review_facts: bool = False, flat: Any = None):
         self.with_context = with_context
         self.alone = alone
         self.review_facts = review_facts
+        self.flat = flat
 
     def fit(self, X: Any, y: Any) -> ContextRouter:
         from sklearn.base import clone
@@ -142,18 +159,28 @@ class ContextRouter(ClassifierMixin, BaseEstimator):
         self.with_context_ = clone(self.with_context).fit(X, y)
         keep = [i for i, x in enumerate(X) if not x.get("past") or (self.review_facts and _counts(x["text"]))]
         self.alone_ = clone(self.alone).fit([context_free(X[i]) for i in keep], [y[i] for i in keep])
+        self.flat_ = None
+        if self.flat is not None:
+            pages = [(x["flat"], lab) for x, lab in zip(X, y, strict=True) if x.get("flat")]
+            if not pages:  # feature dicts without their page view: each clause without its headings
+                pages = [(flat_copy(x), lab) for x, lab in zip(X, y, strict=True)]
+            self.flat_ = clone(self.flat).fit([p for p, _ in pages], [lab for _, lab in pages])
         self.classes_ = self.with_context_.classes_
         return self
 
-    @staticmethod
-    def routed_alone(x: dict[str, Any]) -> bool:
-        return not x.get("doc_headings", bool(x.get("section")))
+    def route(self, x: dict[str, Any]) -> str:
+        """``context``, ``flat`` or ``alone``: which model labels the clause."""
+        if x.get("doc_headings", bool(x.get("section"))):
+            return "context"
+        page = int(x.get("doc_clauses", 1)) >= self.PAGE_MIN_CLAUSES
+        return "flat" if self.flat_ is not None and page else "alone"
 
     def predict_proba(self, X: Any) -> np.ndarray:
         X = list(X)
         out = np.zeros((len(X), len(self.classes_)))
-        for model, idx in ((self.with_context_, [i for i, x in enumerate(X) if not self.routed_alone(x)]),
-                           (self.alone_, [i for i, x in enumerate(X) if self.routed_alone(x)])):
+        routes = [self.route(x) for x in X]
+        for model, name in ((self.with_context_, "context"), (self.flat_, "flat"), (self.alone_, "alone")):
+            idx = [i for i, r in enumerate(routes) if r == name]
             if idx:
                 proba = predict_proba_dedup(model, [X[i] for i in idx])
                 cols = [list(model.classes_).index(c) for c in self.classes_]
@@ -172,8 +199,12 @@ def build_pipeline(params: dict[str, Any] | None = None, features: FeatureSet = 
         return build_one_pipeline(p, features)
     alone = FeatureSet(text=features.text, section=False, dense=features.dense, context=False, part=False,
                        provision=False, structure=features.structure)
-    return ContextRouter(build_one_pipeline(p, features), build_one_pipeline({**p, "context_dropout": 0.0}, alone),
-                         review_facts=bool(p.get("review_facts", False)))
+    pages = FeatureSet(text=features.text, section=False, dense=features.dense, context=features.context,
+                       part=False, provision=False, structure=features.structure)
+    no_copies = {**p, "context_dropout": 0.0, "heading_noise": 0.0}
+    return ContextRouter(build_one_pipeline(p, features), build_one_pipeline(no_copies, alone),
+                         review_facts=bool(p.get("review_facts", False)),
+                         flat=build_one_pipeline(no_copies, pages) if p.get("pages", False) else None)
 
 
 def build_one_pipeline(params: dict[str, Any] | None = None, features: FeatureSet = FeatureSet()) -> Pipeline:

@@ -24,7 +24,9 @@ from pipeline.settings import LABELS, get_settings
 
 
 def dataset_inputs(ds: Any) -> tuple[list[dict[str, Any]], list[str], list[str]]:
-    """Feature dicts, labels and groups from the annotations Dataset."""
+    """Feature dicts, labels and groups from the annotations Dataset. A clause that is not a
+    heading also carries, under ``flat``, its feature dict in its document read as a page
+    whose headings were lost (``flat_view``; what the router's page model learns from)."""
     from pipeline.text.segment import Clause
 
     names = ds.features["label"].names
@@ -40,8 +42,36 @@ def dataset_inputs(ds: Any) -> tuple[list[dict[str, Any]], list[str], list[str]]
         feats = document_features([texts[i] for i in idx], [sections[i] for i in idx], counts, past)
         for i, f in zip(idx, feats, strict=True):
             X[i] = f
+    flat, _ = flat_view(ds)
+    X = [{**x, "flat": f} if f is not None else x for x, f in zip(X, flat, strict=True)]
     y = [names[i] for i in ds["label"]]
     return X, y, list(ds["group"])
+
+
+def flat_view(ds: Any) -> tuple[list[dict[str, Any] | None], list[int]]:
+    """Every gold document as a page whose headings were lost in extraction: the clauses
+    that head others (the text of an element of a heading chain) dropped, the rest in
+    order, at their offsets, with no heading chain, and the extractor's counts and past
+    flags found again in that flat page. Returns a feature dict per dataset row (None for
+    a dropped heading) and the rows kept."""
+    from pipeline.text.segment import Clause
+
+    doc_ids, texts, sections = list(ds["doc_id"]), list(ds["text"]), list(ds["section"])
+    starts, ends = list(ds["start"]), list(ds["end"])
+    meta = _manifest()
+    out: list[dict[str, Any] | None] = [None] * len(texts)
+    keep: list[int] = []
+    for d in dict.fromkeys(doc_ids):
+        rows = [i for i, x in enumerate(doc_ids) if x == d]
+        heads = {h.strip() for i in rows for h in sections[i]}
+        idx = [i for i in rows if texts[i].strip() not in heads]
+        clauses = [Clause(k, starts[i], ends[i], texts[i], (), None, False) for k, i in enumerate(idx)]
+        counts, past = extractor_evidence(clauses, meta.get(d, {}).get("title"), manifest_year(meta.get(d, {})),
+                                          _corpus_text(d))
+        for i, f in zip(idx, document_features([texts[i] for i in idx], [[] for _ in idx], counts, past), strict=True):
+            out[i] = f
+        keep += idx
+    return out, sorted(keep)
 
 
 # --- evaluation -------------------------------------------------------------------------
@@ -211,7 +241,8 @@ def evaluate(
     X = [{**x, "alone": read_alone(x["text"], manifest_year(meta.get(d, {})))}
          for x, d in zip(X, ds["doc_id"], strict=True)]
     proba = lodo_probabilities(X, y, groups, params, features, builder=builder,
-                               views={"context": lambda x: x, "context_free": lambda x: x["alone"]})
+                               views={"context": lambda x: x, "context_free": lambda x: x["alone"],
+                                      "headings_lost": lambda x: x.get("flat") or x["alone"]})
     pred, conf = decide(proba["context"], X)
     result = scores(y, pred)
     result["calibration"] = calibration(y, pred, conf)
@@ -221,6 +252,12 @@ def evaluate(
                                  "calibration": {"ece": calibration(y, own, own_conf)["ece"]}}
     cf, cf_conf = decide(proba["context_free"], [x["alone"] for x in X])
     result["context_free"] = {**scores(y, cf), "calibration": calibration(y, cf, cf_conf)}
+    # Every document as a page whose headings were lost (``flat_view``), scored on the
+    # clauses that are not headings.
+    page = [i for i, x in enumerate(X) if x.get("flat")]
+    hl, hl_conf = decide([proba["headings_lost"][i] for i in page], [X[i]["flat"] for i in page])
+    yp = [y[i] for i in page]
+    result["headings_lost"] = {**scores(yp, hl), "calibration": calibration(yp, hl, hl_conf), "n": len(page)}
     majority = Counter(y).most_common(1)[0][0]
     result["baselines"] = {
         "majority": {k: v for k, v in scores(y, [majority] * len(y)).items() if k != "confusion"},
@@ -276,6 +313,11 @@ def format_report(r: dict[str, Any]) -> str:
         lines.append("every clause alone (as predict sees a sentence): " + ", ".join(
             f"{lab} {v['f1']:.3f}" for lab, v in cf["per_label"].items())
             + f"; macro-F1 {cf['macro_f1']:.3f}, expected calibration error {cf['calibration']['ece']:.3f}")
+        if "headings_lost" in r:
+            hl = r["headings_lost"]
+            lines.append(f"every document with its headings lost ({hl['n']} clauses that are not headings): " + ", ".join(
+                f"{lab} {v['f1']:.3f}" for lab, v in hl["per_label"].items())
+                + f"; macro-F1 {hl['macro_f1']:.3f}, expected calibration error {hl['calibration']['ece']:.3f}")
         own = r["classifier_only"]
         lines.append("the classifier's own labels (before the joint decision with the targets): "
                      f"macro-F1 {own['macro_f1']:.3f}")

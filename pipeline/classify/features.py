@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 # The version of what ``document_features`` and the Pipeline's transformers compute: a
 # model is only loaded by code that computes the features it was trained on (the registry
 # records the version; the retrain flow retrains when it differs). Raise it when they change.
-FEATURES_VERSION = "5"
+FEATURES_VERSION = "6"
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _DIGITS = re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
 _QUANTITY = re.compile(
@@ -171,6 +171,7 @@ def document_features(
         f["n_targets"] = target_counts[i] if target_counts is not None else 0
         f["in_last_part"] = bool(sec) and part_of(sec) == last_part
         f["doc_headings"] = bool(parts)
+        f["doc_clauses"] = n
         f["past"] = bool(past[i]) if past is not None else False
         out.append(f)
     return out

@@ -199,6 +199,58 @@ def test_a_clause_read_alone_has_its_own_evidence_not_its_documents() -> None:
     assert not plain["past"] and plain["n_targets"] == 0
 
 
+def test_flat_view_is_each_document_without_its_headings(small_gold: Path) -> None:
+    """A page whose headings were lost: the clauses that head others are gone, the others keep
+    their order and read as one page without a heading chain."""
+    from pipeline.classify.evaluation import flat_view
+    from pipeline.gold.annotations import load_dataset
+
+    ds = load_dataset(small_gold)
+    flat, keep = flat_view(ds)
+    docs, texts, sections = list(ds["doc_id"]), list(ds["text"]), list(ds["section"])
+    for d in set(docs):
+        rows = [i for i, x in enumerate(docs) if x == d]
+        heads = {h.strip() for i in rows for h in sections[i]}
+        kept = [i for i in rows if i in set(keep)]
+        assert kept == [i for i in rows if texts[i].strip() not in heads]
+        assert 0 < len(kept) < len(rows)  # every one of these documents has headings
+        positions = []
+        for i in kept:
+            f = flat[i]
+            assert f is not None and f["text"] == texts[i]
+            assert f["section"] == [] and not f["doc_headings"] and f["doc_clauses"] == len(kept)
+            positions.append(f["position"])
+        assert positions == sorted(positions) and positions[0] == 0.0 and positions[-1] == 1.0
+    assert all(flat[i] is None for i in range(len(texts)) if i not in set(keep))
+
+
+@pytest.mark.parametrize("pages", [True, False])
+def test_router_sends_pages_without_headings_to_the_page_model(pages: bool) -> None:
+    """A document with headings → the model with context; a page of ten clauses or more and no
+    heading → the page model (when trained); a clause alone, or a snippet of a few → alone."""
+    from pipeline.classify import build_pipeline
+    from pipeline.classify.features import document_features, read_alone
+
+    texts = ["加强组织领导，落实工作责任。", "推进标准化体系建设。", "质量水平明显提升。",
+             "到2025年，全市高新技术企业达到500家以上。", "“十三五”时期，全市完成技术改造项目120个。"] * 6
+    labels = ["safeguard", "measure", "goal", "target", "other"] * 6
+    X = document_features(texts, [["二、主要任务"]] * len(texts), [0, 0, 0, 1, 0] * 6)
+    model = build_pipeline({"pages": pages, "heading_noise": 0.0}).fit(X, labels)
+    assert (model.flat_ is not None) is pages
+    with_headings = document_features(["推进标准化体系建设。"], [["二、主要任务"]])
+    page = document_features(["推进标准化体系建设。", "加强组织领导。"] * 5, [[]] * 10)
+    snippet = document_features(["推进标准化体系建设。", "加强组织领导。"] * 4 + ["推进标准化体系建设。"], [[]] * 9)
+    alone = read_alone("推进标准化体系建设。", 2024)
+    assert model.route(with_headings[0]) == "context"
+    assert {model.route(x) for x in page} == ({"flat"} if pages else {"alone"})
+    assert {model.route(x) for x in snippet} == {"alone"}
+    assert model.route(alone) == "alone"
+    proba = model.predict_proba([*with_headings, *page, alone])
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    # the page model reads the clause: the measure of the training set stays a measure on a page
+    assert model.predict(page)[0] == "measure"
+
+
 @pytest.mark.parametrize("review_facts", [False, True])
 def test_context_free_model_learns_review_facts_only_when_asked(review_facts: bool) -> None:
     from pipeline.classify import build_pipeline

@@ -40,6 +40,25 @@ def test_promotion_gate(cand, cur, promote: bool) -> None:  # type: ignore[no-un
     assert bool(reasons) is not promote or cur is None
 
 
+def _views(m: dict, alone: float, lost: float | None = None) -> dict:  # type: ignore[type-arg]
+    out = {**m, "context_free": {"macro_f1": alone}}
+    return out if lost is None else {**out, "headings_lost": {"macro_f1": lost}}
+
+
+# fmt: off
+@pytest.mark.parametrize("cand,cur,promote", [
+    (_views(_metrics(0.80), 0.79, 0.80),   _views(_metrics(0.80), 0.79, 0.76), True),   # pages better
+    (_views(_metrics(0.80), 0.78, 0.80),   _views(_metrics(0.80), 0.79, 0.76), False),  # worse alone
+    (_views(_metrics(0.81), 0.79, 0.75),   _views(_metrics(0.80), 0.79, 0.76), False),  # worse on pages
+    (_views(_metrics(0.80), 0.79, 0.70),   _views(_metrics(0.80), 0.79),       True),   # no figure to compare
+])
+# fmt: on
+def test_promotion_gate_also_reads_clauses_alone_and_pages_without_headings(cand, cur, promote: bool) -> None:  # type: ignore[no-untyped-def]
+    ok, reasons = gate(cand, cur)
+    assert ok is promote
+    assert all(("alone" in r or "headings lost" in r) for r in reasons)
+
+
 def test_ingest_flow_is_incremental(prefect_harness, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from flows.ingest import ingest_flow
 
