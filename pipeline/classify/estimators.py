@@ -1,5 +1,6 @@
 """The estimators: the one-pipeline model (``build_one_pipeline``), the context router
-that backs off to a context-free model when a clause has no headings (``ContextRouter``),
+that backs off to a page model when a document has no headings and to a context-free model
+for a sentence or a short snippet (``ContextRouter``),
 context dropout in training, and the calibrated LinearSVC variants.
 """
 

@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 # The version of what ``document_features`` and the Pipeline's transformers compute: a
 # model is only loaded by code that computes the features it was trained on (the registry
 # records the version; the retrain flow retrains when it differs). Raise it when they change.
-FEATURES_VERSION = "6"
+FEATURES_VERSION = "7"
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _DIGITS = re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
 _QUANTITY = re.compile(
@@ -110,6 +110,14 @@ def is_neutral_heading(heading: str) -> bool:
     return not _NAMING_HEADING.search(t2s(heading))
 
 
+# Procedural sentences of a document (guide rule 4, `other`): sending it on (现印发给你们，
+# 请认真贯彻执行), its entry into force and validity (自印发之日起施行, 有效期5年), who
+# interprets it, what it replaces.
+_PROCEDURAL = re.compile(
+    r"印发给你们|请认真(?:贯彻|按照|抓好|推进|组织|遵照)|请结合实际|遵照执行|特此通知|之日起(?:施行|实施|执行|生效)"
+    r"|起施行|起生效|开始执行|有效期(?:为|至|0|[一二三四五六七八九十]+年)|负责解释|以本(?:方案|意见|办法|通知|规定|政策|措施)为准"
+    r"|同时废止|不再执行"
+)
 _DEBRIS = re.compile(r"https?://|\]\(|!\[|\|\s*---|浏览|瀏覽|分享|打印|关闭|字号|来源|來源|索\s*引|责任编辑")
 
 
@@ -246,7 +254,7 @@ def _dense(X: list[dict[str, Any]]) -> np.ndarray:
             # the guide's typical words, weighted up: a linear model then needs less weight to use them
             CUE * float(bool(_ACTION_START.search(t))), CUE * float(bool(_OUTCOME_END.search(t))),
             CUE * float(bool(_OWN_IMPLEMENTATION.search(t))), CUE * float(bool(_GOAL_START.search(t))),
-            CUE * float(bool(_MACHINERY.search(t))),
+            CUE * float(bool(_MACHINERY.search(t))), CUE * float(bool(_PROCEDURAL.search(t))),
             float(x.get("n_targets", 0) > 0), min(x.get("n_targets", 0), 5) / 5.0, float(x.get("past", False)),
         ])
     return np.asarray(rows, dtype=float)

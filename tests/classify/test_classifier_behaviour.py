@@ -100,6 +100,48 @@ def test_minimum_functionality(label, text, script):
     assert [c["label"] for c in clauses] == [label], (text, [(c["text"], c["label"]) for c in clauses])
 
 
+# A page whose headings were lost: a short plan written here, one clause per line, no heading
+# (the page model reads each clause with its neighbours and its place in the page).
+PAGE = [
+    ("为深入推进制造业质量提升，推动经济高质量发展，结合本市实际，制定本方案。", "goal"),
+    ("到2025年，全市制造业产品质量监督抽查合格率达到95%以上。", "target"),
+    ("质量基础设施更加完善，企业质量管理水平明显提升。", "goal"),
+    ("实施质量提升行动，推动重点行业开展质量对标。", "measure"),
+    ("加强计量、标准、认证认可、检验检测能力建设。", "measure"),
+    ("鼓励企业建立首席质量官制度。", "measure"),
+    ("严厉打击制售假冒伪劣商品违法行为。", "measure"),
+    ("推动检验检测机构开放共享仪器设备。", "measure"),
+    ("完善缺陷产品召回制度。", "measure"),
+    ("支持企业开展品牌建设。", "measure"),
+    ("建立由市政府分管领导牵头的工作协调机制，统筹推进各项任务落实。", "safeguard"),
+    ("各区各部门要将质量工作纳入年度绩效考核。", "safeguard"),
+    ("市财政统筹安排资金，支持质量提升重点项目。", "safeguard"),
+    ("本方案自印发之日起施行。", "other"),
+]
+
+
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_a_page_without_headings(script):
+    from pipeline.predict import predict_text
+
+    lines = [t if script == "simplified" else converter("s2t")(t) for t, _ in PAGE]
+    clauses = predict_text("\n".join(lines), doc_year=2024)["clauses"]
+    assert all(not c["section"] for c in clauses)
+    assert [(c["text"], c["label"]) for c in clauses] == [(t, lab) for t, (_, lab) in zip(lines, PAGE, strict=True)]
+
+
+@pytest.mark.parametrize("text", [
+    "本方案自印发之日起施行。", "本意见自2024年1月1日起施行，有效期5年。", "本办法由市市场监督管理局负责解释。",
+    "此前本市有关规定与本方案不一致的，以本方案为准。", "本措施自发布之日起实施，有效期至2027年12月31日。",
+])
+def test_a_procedural_closing_sentence_is_other_alone(text):
+    """Guide rule 4: entry into force, validity, interpretation — procedure, not policy."""
+    from pipeline.predict import predict_text
+
+    for t in (text, converter("s2t")(text)):
+        assert [c["label"] for c in predict_text(t, doc_year=2024)["clauses"]] == ["other"], t
+
+
 # --- directional ----------------------------------------------------------------------------
 
 def _proba(clf, texts, sections, counts):
