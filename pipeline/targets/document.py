@@ -51,6 +51,10 @@ _PAST_OPENING = re.compile(
 # (``2023年前``, ``2023年底前``) or the start of something still running (``2022年起``).
 _YEAR_OPENING = re.compile(rf"^({_YEAR})\s*年(?:上半年|下半年|前三季度|全年|一季度|底|末|度)?"
                            r"(?!\s*(?:前|底前|之前|以前|起|开始|后))")
+# A clause opening on a span of years (``2018—2022年，``): the past when it ended before the
+# document's year.
+_RANGE_OPENING = re.compile(rf"^{_YEAR}\s*年?\s*[-—–~～至到]+\s*({_YEAR})\s*年"
+                            r"(?!\s*(?:前|底前|之前|以前|起|开始|后))")
 _CUTOFF = re.compile(rf"(?:截至|截止|截止到|截至到)\s*({_YEAR})\s*年")
 _PLAN_OPENING = re.compile(r"^[“\"]?(十[一二三四五六七八九]五)[”\"]?\s*(?:时期|期间|以来|期末|末)")
 # A plan period alone (``十四五``), not a deadline of its own (``十四五期末`` is one).
@@ -63,9 +67,15 @@ _DEADLINE_OPENING = re.compile(rf"^(?:到|至|截至|力争到|力争|争取到|
 _ENUM = re.compile(r"^(?:[（(][一二三四五六七八九十0-9]{1,3}[）)]|[一二三四五六七八九十]{1,3}[、.．]|[0-9]{1,3}[、.．]|[①-⑳]|——|[-—·•])\s*")
 
 
+# A year written in Chinese numerals (``二〇二五年``): read as its digits, same length.
+_CN_YEAR = re.compile(r"(?:一九|二[〇零○])[〇零○一二三四五六七八九]{2}(?=\s*年)")
+_CN_DIGIT = str.maketrans("〇零○一二三四五六七八九", "000123456789")
+
+
 def normalise(text: str) -> str:
-    """Simplified script, full-width folded, same length (the form every rule reads)."""
-    return fold(t2s_same_length(text))
+    """Simplified script, full-width folded, years in Chinese numerals as digits; same length
+    (the form every rule reads)."""
+    return _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGIT), fold(t2s_same_length(text)))
 
 
 @dataclass(frozen=True)
@@ -257,6 +267,9 @@ class DocumentYears:
         if _PAST_OPENING.match(opening) and not (first and first.kind == "deadline"):
             return True
         if first is not None and first.kind == "past":
+            return True
+        m = _RANGE_OPENING.match(opening)
+        if m and self.doc_year and int(m.group(1)) < self.doc_year:
             return True
         m = _PLAN_OPENING.match(opening)
         if m and self.doc_year and m.group(1) in self.rec.plan_periods:

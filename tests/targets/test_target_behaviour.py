@@ -70,6 +70,11 @@ PAST = [
     # a fact goes on after a comma with a bare noun and number (no verb of its own)
     ("全市已建成养老机构86家，床位1.5万张。", 2023),
     ("截至2023年底，全省已有国家级质检中心12个、检测机构300家，从业人员2万人。", 2023),
+    # a span of years that ended before the document's year opens the sentence
+    ("2018—2022年，全省规模以上工业增加值年均增长7.2%。", 2023),
+    ("2016年至2020年，全市新增高新技术企业500家。", 2021),
+    # a year in Chinese numerals is a year like any other
+    ("二〇二二年，全市新增市场主体12万户。", 2024),
 ]
 # Directional twins: the same facts as commitments are targets.
 COMMITTED = [
@@ -86,6 +91,10 @@ COMMITTED = [
     # after a fact, an item with its own verb or deadline is read for itself
     ("全市已建成养老机构86家，到2025年床位达到2万张。", 2023,
      [T("床位", 20000, "张", ">=", year=2025)]),
+    # a span of years still running is a plan, not a review; its last year is the deadline
+    # (as ``十三五期间`` → 2020)
+    ("2021—2025年，全市新增高新技术企业500家。", 2023,
+     [T("全市高新技术企业", 500, "家", kind="increase", year=2025)]),
 ]
 # fmt: on
 
@@ -120,6 +129,8 @@ YEARS = [
     ("经过五年左右的努力，培育龙头企业20家。", None, 2024, (2029, "document_year")),
     ("单位GDP能耗较2020年下降13.5%。", "某省“十四五”节能减排综合工作方案", 2022, (2025, "plan_period")),
     ("全市新增公园120座。", None, 2024, (None, None)),
+    ("到二〇二五年，全市新增公园120座。", None, 2023, (2025, "clause")),
+    ("到二零二七年，全市新增公园120座。", None, 2024, (2027, "clause")),
 ]
 # fmt: on
 
@@ -230,6 +241,7 @@ UNITS = [
     ("研发经费投入强度提高0.5个百分点。", T("研发经费投入强度", 0.5, "个百分点", kind="increase")),
     ("每万人口高价值发明专利拥有量达到12件/万人。", T("每万人口高价值发明专利拥有量", 12, "件/万人", ">=")),
     ("新建污水管网500公里。", T("污水管网", 500, "公里", kind="increase")),
+    ("婴儿死亡率控制在4‰以下。", T("婴儿死亡率", 4, "‰", "<=")),
 ]
 # fmt: on
 
@@ -237,6 +249,23 @@ UNITS = [
 @pytest.mark.parametrize("text,want", UNITS)
 def test_open_vocabulary_units(nlp, text, want):
     assert brief(doc_targets(nlp, text)) == [want]
+
+
+# --- a full-width comma ends a number (the normal form folds it to ``,``, a digit separator) --
+# fmt: off
+COMMAS = [
+    ("工业用水重复利用率提高到94%，万元工业增加值用水量下降16%。",
+     [T("工业用水重复利用率", 94, "%", ">="), T("万元工业增加值用水量", 16, "%", kind="decrease")]),
+    ("森林覆盖率达到30%，万人发明专利拥有量达到12件。",
+     [T("森林覆盖率", 30, "%", ">="), T("万人发明专利拥有量", 12, "件", ">=")]),
+    ("全市投资总额达到1，000亿元。", [T("全市投资总额", 100000000000, "元", ">=")]),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text,want", COMMAS)
+def test_a_full_width_comma_ends_a_number(nlp, text, want):
+    assert brief(doc_targets(nlp, text)) == want
 
 
 # --- a threshold qualifies what is counted (guide §3: it stays in the indicator) ------------
