@@ -272,25 +272,13 @@ def evaluate(
     if ctx.invoked_subcommand is not None:
         return
     from pipeline.classify import evaluate as run_eval
-    from pipeline.classify.evaluation import format_report
+    from pipeline.classify.evaluation import format_report, summary
     from pipeline.gold.annotations import load_dataset
 
     result = run_eval(load_dataset(annotations_folder(directory)))
     if not as_json:
         typer.echo(format_report(result))
-    keys = ("macro_f1", "accuracy", "per_label", "baselines", "confusion", "per_document", "n_clauses",
-            "n_documents", "n_groups", "past_rule")
-    out: dict[str, object] = {k: result[k] for k in keys if k in result}
-    if "calibration" in result:
-        out["calibration"] = {k: result["calibration"][k] for k in ("ece", "mean_confidence", "accuracy")}
-    if "context_free" in result:
-        cf = result["context_free"]
-        out["context_free"] = {**{k: cf[k] for k in ("macro_f1", "accuracy", "per_label")}, "ece": cf["calibration"]["ece"]}
-        out["classifier_only"] = {k: result["classifier_only"][k] for k in ("macro_f1", "per_label")}
-    if "headings_lost" in result:
-        hl = result["headings_lost"]
-        out["headings_lost"] = {**{k: hl[k] for k in ("macro_f1", "accuracy", "per_label", "n")},
-                                "ece": hl["calibration"]["ece"]}
+    out = summary(result)
     if as_json:
         typer.echo(json.dumps(out, ensure_ascii=False))
 

@@ -13,7 +13,6 @@ as ahead); a sentence the segmenter splits is labelled by its longest clause.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -22,22 +21,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.classify.evaluation import scores  # noqa: E402
+from pipeline.gold.probes import parse_probe_arguments, probe_arguments, read_half, save_half  # noqa: E402
 from pipeline.predict import predict_text  # noqa: E402
 
 PROBE = ROOT / "annotations" / "sentences" / "probe.jsonl"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("half", choices=["dev", "test"])
+    ap = probe_arguments("Score the probe sentences' labels through predict.")
     ap.add_argument("--year", type=int, default=2023)
-    ap.add_argument("--errors", action="store_true", help="print the wrong ones (dev half only)")
-    ap.add_argument("--out", type=Path, default=None)
-    args = ap.parse_args()
-    if args.errors and args.half == "test":
-        ap.error("the test half is scored, not read")
-    rows = [json.loads(line) for line in PROBE.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = [r for r in rows if (int(r["id"][1:]) % 2 == 1) == (args.half == "dev")]
+    args = parse_probe_arguments(ap)
+    rows = read_half(PROBE, args.half)
     gold, pred = [], []
     for r in rows:
         clauses = predict_text(r["text"], doc_year=args.year)["clauses"]
@@ -53,9 +47,7 @@ def main() -> int:
     line = json.dumps(result, ensure_ascii=False)
     print(line)
     if args.out:
-        prior = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
-        prior[args.half] = result
-        args.out.write_text(json.dumps(prior, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        save_half(args.out, args.half, result)
     return 0
 
 

@@ -13,7 +13,6 @@ them (value+unit, then the full record: value, value_max, unit, comparator, year
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections import Counter
@@ -23,6 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pipeline.gold.probes import parse_probe_arguments, probe_arguments, read_half, save_half  # noqa: E402
 from pipeline.gold.target_eval import _figures, score_clause  # noqa: E402
 from pipeline.predict import predict_text  # noqa: E402
 
@@ -30,15 +30,9 @@ PROBE = ROOT / "annotations" / "sentences" / "target-probe.jsonl"
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("half", choices=["dev", "test"])
-    ap.add_argument("--errors", action="store_true", help="print the misses (dev half only)")
-    ap.add_argument("--out", type=Path, default=None)
-    args = ap.parse_args()
-    if args.errors and args.half == "test":
-        ap.error("the test half is scored, not read")
-    rows = [json.loads(line) for line in PROBE.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = [r for r in rows if (int(r["id"][1:]) % 2 == 1) == (args.half == "dev")]
+    args_parser = probe_arguments("Score the target probe sentences through predict.")
+    args = parse_probe_arguments(args_parser)
+    rows = read_half(PROBE, args.half)
     c: Counter[str] = Counter()
     misses: list[dict[str, Any]] = []
     label_right = 0
@@ -62,9 +56,7 @@ def main() -> int:
               "label_accuracy": round(label_right / len(rows), 4) if rows else None}
     print(json.dumps(result, ensure_ascii=False))
     if args.out:
-        prior = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
-        prior[args.half] = result
-        args.out.write_text(json.dumps(prior, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        save_half(args.out, args.half, result)
     return 0
 
 

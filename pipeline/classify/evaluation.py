@@ -291,6 +291,23 @@ ABLATIONS: dict[str, FeatureSet] = {
 # --- registry ---------------------------------------------------------------------------
 
 
+def summary(result: dict[str, Any]) -> dict[str, Any]:
+    """The figures of ``evaluate`` that ``policy-clauses evaluate --json`` prints (no bins, no
+    confusion of the other views)."""
+    keys = ("macro_f1", "accuracy", "per_label", "baselines", "confusion", "per_document", "n_clauses",
+            "n_documents", "n_groups", "past_rule")
+    out: dict[str, Any] = {k: result[k] for k in keys if k in result}
+    if "calibration" in result:
+        out["calibration"] = {k: result["calibration"][k] for k in ("ece", "mean_confidence", "accuracy")}
+    for view, fields in (("context_free", ("macro_f1", "accuracy", "per_label")),
+                         ("headings_lost", ("macro_f1", "accuracy", "per_label", "n"))):
+        if view in result:
+            out[view] = {**{k: result[view][k] for k in fields}, "ece": result[view]["calibration"]["ece"]}
+    if "classifier_only" in result:
+        out["classifier_only"] = {k: result["classifier_only"][k] for k in ("macro_f1", "per_label")}
+    return out
+
+
 def format_report(r: dict[str, Any]) -> str:
     """The figures of ``evaluate`` as the lines ``policy-clauses evaluate`` prints."""
     lines = [

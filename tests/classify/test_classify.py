@@ -46,6 +46,10 @@ def test_evaluate_json_last_line_has_the_contract(small_gold: Path) -> None:
     assert out["n_documents"] == 3
     assert 0 <= out["macro_f1"] <= 1 and 0 <= out["accuracy"] <= 1
     assert sum(v["support"] for v in out["per_label"].values()) == out["n_clauses"]
+    # every clause alone, and every document as a page whose headings were lost
+    for view in ("context_free", "headings_lost"):
+        assert set(out[view]["per_label"]) == set(out["per_label"]) and 0 <= out[view]["ece"] <= 1
+    assert 0 < out["headings_lost"]["n"] < out["n_clauses"]
 
 
 def test_lodo_never_trains_on_the_held_out_document(small_gold: Path, monkeypatch: pytest.MonkeyPatch) -> None:
