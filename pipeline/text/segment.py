@@ -292,6 +292,29 @@ def _after_terminator(text: str, start: int, i: int) -> bool:
     return j >= start and text[j] in "。；;"
 
 
+# A numbered heading inside a line: a page flattened into one paragraph (``…指导。（二）主要目标。
+# 到2025年…``, ``一、总体要求 （一）指导思想。``). It starts a line of its own when it follows a
+# full stop, or a gap of spaces after a word; never after a comma, 、 or ；, where ``（二）`` is an
+# item of a sentence's list.
+_INLINE_HEADING = re.compile(rf"[（(][{_CN}]{{1,3}}[)）]|[{_CN}]{{1,3}}、")
+
+
+def _inline_heading_at(text: str, start: int, end: int) -> int | None:
+    """Where the first numbered heading inside ``text[start:end]`` begins (not at its start), or None."""
+    for m in _INLINE_HEADING.finditer(text, start + 1, end):
+        j = m.start() - 1
+        while j >= start and text[j] in SPACE:
+            j -= 1
+        if j < start:
+            continue
+        spaced = j < m.start() - 1
+        prev = text[j]
+        if (prev == "。" or spaced and ("\u4e00" <= prev <= "\u9fff" or prev in "）)”")) \
+                and heading_marker(text[m.start():end]) is not None:
+            return m.start()
+    return None
+
+
 def segment(text: str) -> Segmentation:
     """Segment a document into clauses and responsibility notes (guide §1)."""
     # Long on purpose: one pass over the lines with a heading stack and the provision and note
@@ -306,6 +329,10 @@ def segment(text: str) -> Segmentation:
     while pos <= n:
         nl = text.find("\n", pos)
         line_end = n if nl < 0 else nl
+        next_pos = None if nl < 0 else nl + 1
+        inline = _inline_heading_at(text, _strip(text, pos, line_end)[0], line_end)
+        if inline is not None:
+            line_end = next_pos = inline
         ls, le = _strip(text, pos, line_end)
         md = MD_HEADING.match(text, ls, le) if ls < le else None
         if md:
@@ -361,9 +388,9 @@ def segment(text: str) -> Segmentation:
                             c.is_heading, note.lead_agencies, note.partner_agencies,
                         )
                     last_note_seq = len(clauses)
-        if nl < 0:
+        if next_pos is None:
             break
-        pos = nl + 1
+        pos = next_pos
     return Segmentation(clauses, notes)
 
 

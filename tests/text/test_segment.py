@@ -165,3 +165,37 @@ def test_bundled_corpus_offsets(root) -> None:  # type: ignore[no-untyped-def]
         total += len(seg.clauses)
         assert all(doc.text[c.start:c.end] == c.text for c in seg.clauses)
     assert total > 3000
+
+
+# A page flattened into one paragraph: its numbered headings still open provisions.
+FLAT = ("一、总体要求 （一）指导思想。以新发展理念为指导，推动高质量发展。（二）主要目标。到2025年，合格率达到95%以上。"
+        "二、主要任务 （一）加强质量基础设施建设。推进计量体系建设。三、保障措施 （一）加强组织领导。建立工作协调机制。")
+
+
+def test_a_flattened_page_keeps_its_headings() -> None:
+    got = [(c.text, c.section, c.is_heading) for c in segment(FLAT).clauses]
+    assert got == [
+        ("一、总体要求", (), True),
+        ("（一）指导思想。", ("一、总体要求",), True),
+        ("以新发展理念为指导，推动高质量发展。", ("一、总体要求", "（一）指导思想。"), False),
+        ("（二）主要目标。", ("一、总体要求",), True),
+        ("到2025年，合格率达到95%以上。", ("一、总体要求", "（二）主要目标。"), False),
+        ("二、主要任务", (), True),
+        ("（一）加强质量基础设施建设。", ("二、主要任务",), True),
+        ("推进计量体系建设。", ("二、主要任务", "（一）加强质量基础设施建设。"), False),
+        ("三、保障措施", (), True),
+        ("（一）加强组织领导。", ("三、保障措施",), True),
+        ("建立工作协调机制。", ("三、保障措施", "（一）加强组织领导。"), False),
+    ]
+    # offsets still index the text
+    assert all(FLAT[c.start:c.end] == c.text for c in segment(FLAT).clauses)
+
+
+@pytest.mark.parametrize("text", [
+    "重点支持：（一）智能制造；（二）绿色制造。",  # items of a sentence's list, after ：/；
+    "推动一、二、三产业融合发展。",  # numerals in running text
+    "实现第一、二批试点全覆盖。",
+    "包括以下内容，（一）项目名称。",  # after a comma
+])
+def test_numbers_inside_a_sentence_are_not_headings(text: str) -> None:
+    assert not any(c.is_heading for c in segment(text).clauses)
