@@ -47,6 +47,7 @@ JUNK_ONLY = re.compile(r"[？?•·●■□◆◇▪\s\u3000]*")
 # An unnumbered run-in heading such as ``產品質量方面。`` at the start of a line.
 RUN_IN_HEADING = re.compile(r"^[^，,。；;:：]{1,14}方面[。:：]")
 
+
 @dataclass(frozen=True)
 class Clause:
     """One clause: its span in the document and its place in the heading chain."""
