@@ -61,7 +61,6 @@ class PolicyChineseTokenizer(ChineseTokenizer):
         else:
             base = super().__call__(norm)
             norms, spaces = [t.text for t in base], [bool(t.whitespace_) for t in base]
-        norms, spaces = _split_at_commas(text, norms, spaces)
         words, pos = [], 0
         for w, sp in zip(norms, spaces, strict=True):
             words.append(text[pos:pos + len(w)])
@@ -96,42 +95,24 @@ class PolicyChineseTokenizer(ChineseTokenizer):
         return self
 
 
+# A full-width comma that groups digits (``1，000``); any other ``，`` ends what is before it.
 _GROUPING = re.compile(r"[0-9]，[0-9]{3}(?![0-9])")
 
 
-def _split_at_commas(text: str, norms: list[str], spaces: list[bool]) -> tuple[list[str], list[bool]]:
-    """Words split at a full-width comma of the text: the normal form folds ``，`` to ``,``, and
-    pkuseg then reads ``30%,万`` (``达到30%，万元增加值…``) as one number. A ``，`` between a
-    digit and three more (``1，000``) groups digits and stays."""
-    if "，" not in text:
-        return norms, spaces
-    out_n: list[str] = []
-    out_s: list[bool] = []
-    pos = 0
-    for w, sp in zip(norms, spaces, strict=True):
-        orig = text[pos:pos + len(w)]
-        cuts = [m.start() for m in re.finditer("，", orig)
-                if len(w) > 1 and not _GROUPING.match(text, pos + m.start() - 1)] if pos + len(w) <= len(text) else []
-        start = 0
-        for c in cuts:
-            for a, b in ((start, c), (c, c + 1)):
-                if b > a:
-                    out_n.append(w[a:b])
-                    out_s.append(False)
-            start = c + 1
-        out_n.append(w[start:])
-        out_s.append(sp)
-        if not out_n[-1]:  # the word ended on the comma
-            out_n.pop()
-            out_s.pop()
-            out_s[-1] = sp
-        pos += len(w) + sp
-    return out_n, out_s
-
-
 def _normal_form(text: str) -> str:
+    """The text pkuseg cuts: ``normalise`` (same length), except that a full-width comma stays
+    one where it does not group digits — folded to ``,`` it reads as a digit separator, and
+    ``达到30%，万元增加值…`` came out with ``30%,万`` as one token."""
     norm = normalise(text)
-    return norm if len(norm) == len(text) else text  # normalise is length-preserving
+    if len(norm) != len(text):
+        return text  # normalise is length-preserving
+    commas = [m.start() for m in re.finditer("，", text) if not _GROUPING.match(text, max(0, m.start() - 1))]
+    if not commas:
+        return norm
+    chars = list(norm)
+    for i in commas:
+        chars[i] = "，"
+    return "".join(chars)
 
 
 @registry.tokenizers("policy_zh_t2s.v1")
