@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -27,23 +28,13 @@ def dataset_inputs(ds: Any) -> tuple[list[dict[str, Any]], list[str], list[str]]
     """Feature dicts, labels and groups from the annotations Dataset. A clause that is not a
     heading also carries, under ``flat``, its feature dict in its document read as a page
     whose headings were lost (``flat_view``; what the router's page model learns from)."""
-    from pipeline.text.segment import Clause
-
     names = ds.features["label"].names
-    doc_ids, texts, sections = list(ds["doc_id"]), list(ds["text"]), list(ds["section"])
-    starts, ends = list(ds["start"]), list(ds["end"])
-    meta = _manifest()
-    X: list[dict[str, Any]] = [{}] * len(texts)
-    for d in dict.fromkeys(doc_ids):
-        idx = [i for i, x in enumerate(doc_ids) if x == d]  # document order (loader keeps it)
-        clauses = [Clause(k, starts[i], ends[i], texts[i], tuple(sections[i]), None, False) for k, i in enumerate(idx)]
-        counts, past = extractor_evidence(clauses, meta.get(d, {}).get("title"), manifest_year(meta.get(d, {})),
-                                          _corpus_text(d))
-        feats = document_features([texts[i] for i in idx], [sections[i] for i in idx], counts, past)
-        for i, f in zip(idx, feats, strict=True):
+    X: list[dict[str, Any]] = [{}] * len(ds)
+    for rows, feats, flat in _documents(ds):
+        for i, f in zip(rows, feats, strict=True):
             X[i] = f
-    flat, _ = flat_view(ds)
-    X = [{**x, "flat": f} if f is not None else x for x, f in zip(X, flat, strict=True)]
+        for i, f in flat.items():
+            X[i] = {**X[i], "flat": f}
     y = [names[i] for i in ds["label"]]
     return X, y, list(ds["group"])
 
@@ -54,24 +45,35 @@ def flat_view(ds: Any) -> tuple[list[dict[str, Any] | None], list[int]]:
     order, at their offsets, with no heading chain, and the extractor's counts and past
     flags found again in that flat page. Returns a feature dict per dataset row (None for
     a dropped heading) and the rows kept."""
+    out: list[dict[str, Any] | None] = [None] * len(ds)
+    for _, _, flat in _documents(ds):
+        for i, f in flat.items():
+            out[i] = f
+    return out, sorted(i for i, f in enumerate(out) if f is not None)
+
+
+def _documents(ds: Any) -> Iterator[tuple[list[int], list[dict[str, Any]], dict[int, dict[str, Any]]]]:
+    """Per gold document (in the loader's order): its rows, their feature dicts, and the
+    feature dicts of its rows that are not headings with the document read as a flat page."""
     from pipeline.text.segment import Clause
 
     doc_ids, texts, sections = list(ds["doc_id"]), list(ds["text"]), list(ds["section"])
     starts, ends = list(ds["start"]), list(ds["end"])
     meta = _manifest()
-    out: list[dict[str, Any] | None] = [None] * len(texts)
-    keep: list[int] = []
     for d in dict.fromkeys(doc_ids):
-        rows = [i for i, x in enumerate(doc_ids) if x == d]
+        rows = [i for i, x in enumerate(doc_ids) if x == d]  # document order (loader keeps it)
+        title, year, text = meta.get(d, {}).get("title"), manifest_year(meta.get(d, {})), _corpus_text(d)
         heads = {h.strip() for i in rows for h in sections[i]}
-        idx = [i for i in rows if texts[i].strip() not in heads]
-        clauses = [Clause(k, starts[i], ends[i], texts[i], (), None, False) for k, i in enumerate(idx)]
-        counts, past = extractor_evidence(clauses, meta.get(d, {}).get("title"), manifest_year(meta.get(d, {})),
-                                          _corpus_text(d))
-        for i, f in zip(idx, document_features([texts[i] for i in idx], [[] for _ in idx], counts, past), strict=True):
-            out[i] = f
-        keep += idx
-    return out, sorted(keep)
+        kept = [i for i in rows if texts[i].strip() not in heads]
+        views = []
+        with_headings: list[list[str]] = [list(sections[i]) for i in rows]
+        without: list[list[str]] = [[] for _ in kept]
+        for idx, secs in ((rows, with_headings), (kept, without)):
+            clauses = [Clause(k, starts[i], ends[i], texts[i], tuple(sec), None, False)
+                       for k, (i, sec) in enumerate(zip(idx, secs, strict=True))]
+            counts, past = extractor_evidence(clauses, title, year, text)
+            views.append(document_features([texts[i] for i in idx], secs, counts, past))
+        yield rows, views[0], dict(zip(kept, views[1], strict=True))
 
 
 # --- evaluation -------------------------------------------------------------------------
