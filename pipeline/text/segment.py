@@ -179,10 +179,11 @@ def segment(text: str) -> Segmentation:
         nl = text.find("\n", pos)
         line_end = n if nl < 0 else nl
         next_pos = None if nl < 0 else nl + 1
-        inline = _inline_heading_at(text, _strip(text, pos, line_end)[0], line_end)
+        ls, le = _strip(text, pos, line_end)
+        inline = _inline_heading_at(text, ls, le)
         if inline is not None:
             line_end = next_pos = inline
-        ls, le = _strip(text, pos, line_end)
+            ls, le = _strip(text, pos, line_end)
         md = MD_HEADING.match(text, ls, le) if ls < le else None
         if md:
             ls = md.end()
