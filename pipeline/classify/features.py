@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 # The version of what ``document_features`` and the Pipeline's transformers compute: a
 # model is only loaded by code that computes the features it was trained on (the registry
 # records the version; the retrain flow retrains when it differs). Raise it when they change.
-FEATURES_VERSION = "7"
+FEATURES_VERSION = "8"
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _DIGITS = re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
 _QUANTITY = re.compile(
@@ -118,7 +118,11 @@ _PROCEDURAL = re.compile(
     r"|起施行|起生效|开始执行|有效期(?:为|至|0|[一二三四五六七八九十]+年)|负责解释|以本(?:方案|意见|办法|通知|规定|政策|措施)为准"
     r"|同时废止|不再执行"
 )
-_DEBRIS = re.compile(r"https?://|\]\(|!\[|\|\s*---|浏览|瀏覽|分享|打印|关闭|字号|来源|來源|索\s*引|责任编辑")
+# Web page furniture (links, tables of markdown, share/print bars, attachments and their
+# file names, previous/next links, site registration).
+_DEBRIS = re.compile(r"https?://|\]\(|!\[|\|\s*---|浏览|瀏覽|分享|打印|关闭|字号|来源|來源|索\s*引|责任编辑"
+                     r"|扫一扫|掃一掃|当前页|當前頁|上一篇|下一篇|原文下载|ICP备|公网安备|印发日期|发布日期"
+                     r"|\.(?:pdf|PDF|docx?|xlsx?|wps|ofd|jpe?g|png)\b")
 
 
 def clause_features(
@@ -229,7 +233,37 @@ class TextColumn(BaseEstimator, TransformerMixin):
                     for x in X]
         if self.field == "context":
             return [norm(x["context"]) for x in X]
+        if self.field == "edges":
+            return [clause_edges(norm(x["text"])) for x in X]
+        if self.field == "words":
+            return [clause_words(norm(x["text"])) for x in X]
         return [norm(x["text"]) for x in X]
+
+
+EDGE_CHARS = 6
+# A provision number or a dash bullet opening a normalised clause (``（一）``, ``0.``, ``——``).
+_OPENING_NUMBER = re.compile(r"^(?:第[一二三四五六七八九十百0]+[章节条部分]|[（(][一二三四五六七八九十0]+[)）]|[一二三四五六七八九十0]+[、.]"
+                             r"|[—－-]{1,2})\s*")
+
+
+def clause_edges(normalised: str, k: int = EDGE_CHARS) -> str:
+    """A normalised clause's opening and closing ``k`` characters, marked ``^…`` and ``…$``
+    (its provision number left out): where the guide's typical words stand — the action
+    verb a measure opens with (加强, 建立), the outcome a goal ends on (明显提升, 更加完善),
+    the organ a safeguard opens with (各级政府, 领导小组). Their n-grams are a column of the
+    models that read a clause without its headings (alone, page)."""
+    t = _OPENING_NUMBER.sub("", normalised)
+    return f"^{t[:k]} {t[-k:]}$"
+
+
+@lru_cache(maxsize=1 << 16)
+def clause_words(normalised: str) -> str:
+    """A normalised clause cut into words by the extractor's tokenizer (pkuseg with the
+    policy lexicon), space-separated: the words a clause read alone is judged by, where
+    char n-grams also match across word boundaries (``质量提升`` holds ``量提``)."""
+    from pipeline.targets.nlp import load_nlp
+
+    return " ".join(tok.text for tok in load_nlp().tokenizer(normalised) if not tok.is_space)
 
 
 CUE = 3.0
@@ -290,6 +324,8 @@ class FeatureSet:
     part: bool = True
     provision: bool = True
     structure: bool = True
+    edges: bool = False
+    words: bool = False
 
 
 # Chosen among 8 configurations (LogisticRegression C 2–32 with and without class weights,

@@ -142,6 +142,19 @@ def test_a_procedural_closing_sentence_is_other_alone(text):
         assert [c["label"] for c in predict_text(t, doc_year=2024)["clauses"]] == ["other"], t
 
 
+@pytest.mark.parametrize("text", [
+    "扫一扫在手机打开当前页", "关于印发质量提升行动方案的通知.pdf", "附件2：重点任务分工表.docx",
+    "上一篇：关于公布第二批质量标杆企业名单的通知", "印发日期：2023-05-16 发布日期：2023-05-18",
+])
+def test_web_page_furniture_is_other_alone(text):
+    """What a scraped page keeps of its site (share bars, attachments' file names, previous and
+    next links, dates of the page) is ``other``, not policy."""
+    from pipeline.predict import predict_text
+
+    for t in (text, converter("s2t")(text)):
+        assert [c["label"] for c in predict_text(t, doc_year=2024)["clauses"]] == ["other"], t
+
+
 # --- directional ----------------------------------------------------------------------------
 
 def _proba(clf, texts, sections, counts):

@@ -386,3 +386,48 @@ def test_joint_decision_and_its_confidence(proba: dict[str, float], n: int, past
 
     ((label, conf),) = reconcile([proba], [n], [past])
     assert label == want[0] and conf == pytest.approx(want[1])
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    # the provision number is left out; the opening and closing six characters, marked
+    ("（一）加强组织领导，落实工作责任。", "^加强组织领导 落实工作责任$"),
+    ("（一）加強組織領導，落實工作責任", "^加强组织领导 落实工作责任$"),  # script and final mark
+    ("- 1. 到2025年，质量水平明显提升；", "^到Y年,质量 水平明显提升$"),  # bullet, number, year
+    ("——平台建设长足进步。", "^平台建设长足 建设长足进步$"),  # dash bullet; a short clause overlaps
+])
+def test_clause_edges_are_its_opening_and_closing_words(text: str, want: str) -> None:
+    from pipeline.classify.features import clause_edges, normalise
+
+    assert clause_edges(normalise(text)) == want
+
+
+def test_clause_words_cut_the_normalised_clause_into_words() -> None:
+    from pipeline.classify.features import clause_words, normalise
+
+    words = clause_words(normalise("加强組織領導，落实工作责任。")).split()
+    assert "".join(words) == "加强组织领导,落实工作责任"
+    assert {"加强", "落实", "责任"} <= set(words)
+    assert not any(len(w) == 1 and "\u4e00" <= w <= "\u9fff" for w in words)  # no word cut into characters
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_only_the_models_without_headings_read_edges_and_words(on: bool) -> None:
+    """The models of a clause alone and of a page without headings read the clause's edges
+    and words when the recipe says so; the model in context never does."""
+    from pipeline.classify import build_pipeline
+
+    model = build_pipeline({"edges": on, "words": on})
+    columns = {name: {n for n, _ in p.named_steps["features"].transformer_list}
+               for name, p in (("context", model.with_context), ("alone", model.alone), ("page", model.flat))}
+    assert not {"edges", "words"} & columns["context"]
+    for name in ("alone", "page"):
+        assert ({"edges", "words"} <= columns[name]) is on, name
+    assert "text" in columns["alone"] and "context" in columns["page"]
+    # and they have their own estimator (a logistic regression); the model in context keeps its
+    from sklearn.linear_model import LogisticRegression
+
+    from pipeline.classify.estimators import TemperedLinearSVC
+
+    assert isinstance(model.with_context.steps[-1][1], TemperedLinearSVC)
+    assert all(isinstance(m.steps[-1][1], LogisticRegression) and m.steps[-1][1].C == 8.0
+               for m in (model.alone, model.flat))
