@@ -90,6 +90,7 @@ def train_and_register(
         "estimator": {"svc": "LinearSVC, temperature-scaled softmax confidence",
                       "svc_cv": "CalibratedClassifierCV(LinearSVC)"}.get(str(p.get("estimator")), "LogisticRegression")
         + f"(C={p.get('C')}, class_weight={p.get('class_weight')!r})",
+        "routes": routes(p),
         "training_data_sha256": data_hash, "n_clauses": len(y), "labels": list(LABELS),
         "sklearn": __import__("sklearn").__version__,
     }
@@ -130,6 +131,29 @@ def registry(models_dir: Path | None = None) -> dict[str, Any]:
     return read_registry(registry_dir(models_dir))
 
 
+def _views(m: dict[str, Any]) -> str:
+    got = [f"{name} macro-F1 {m[key]['macro_f1']:.3f}" for key, name in
+           (("context_free", "every clause alone"), ("headings_lost", "every document with its headings lost"))
+           if isinstance(m.get(key), dict)]
+    text = "; ".join(got)
+    return f" {text[:1].upper()}{text[1:]}." if got else ""
+
+
+def routes(p: dict[str, Any]) -> list[str]:
+    """The models behind the ``ContextRouter`` of a recipe, in words (params.json, the card)."""
+    if not p.get("router", True):
+        return []
+    est = str(p.get("reading_estimator", p.get("estimator")))
+    reading = ("logistic regression" if est == "lr" else "LinearSVC") + f" C={p.get('reading_C', p.get('C'))}"
+    extra = "".join(part for on, part in ((p.get("edges"), ", its opening and closing 6 characters"),
+                                         (p.get("words"), ", its pkuseg words")) if on)
+    out = ["documents with headings: the estimator and features above"]
+    if p.get("pages"):
+        out.append(f"pages of 10 clauses or more without a heading: the clause{extra}, neighbours, position, cues; {reading}")
+    out.append(f"a sentence or a snippet: the clause{extra}, cues; {reading}")
+    return out
+
+
 def model_card(version: str, settings_doc: dict[str, Any], m: dict[str, Any]) -> str:
     rows = "\n".join(
         f"| {lab} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |"
@@ -141,6 +165,7 @@ Labels every clause goal / target / measure / safeguard / other (ANNOTATION_GUID
 
 - Estimator: {settings_doc['estimator']}, params {settings_doc['params']}
 - Features: {'; '.join(settings_doc['features'])}
+- Routes: {'; '.join(settings_doc.get('routes') or ['one Pipeline'])}
 - Training data: {settings_doc['n_clauses']} gold clauses, annotations sha256 {settings_doc['training_data_sha256']}
 - Evaluation: leave-one-document-out over {m.get('n_documents')} documents ({m.get('n_groups')} groups;
   documents sharing near-duplicate clauses are held out together)
@@ -150,7 +175,7 @@ Labels every clause goal / target / measure / safeguard / other (ANNOTATION_GUID
 {rows}
 
 Macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f}; baselines: majority macro-F1
-{m['baselines']['majority']['macro_f1']:.3f}, keyword/section rules macro-F1 {m['baselines']['rules']['macro_f1']:.3f}.
+{m['baselines']['majority']['macro_f1']:.3f}, keyword/section rules macro-F1 {m['baselines']['rules']['macro_f1']:.3f}.{_views(m)}
 
 Limits: trained on {m.get('n_documents')} provincial/city documents of 2015–2024; web debris is labelled
 `other`; documents of other genres (laws, news) were never seen.

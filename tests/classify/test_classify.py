@@ -431,3 +431,15 @@ def test_only_the_models_without_headings_read_edges_and_words(on: bool) -> None
     assert isinstance(model.with_context.steps[-1][1], TemperedLinearSVC)
     assert all(isinstance(m.steps[-1][1], LogisticRegression) and m.steps[-1][1].C == 8.0
                for m in (model.alone, model.flat))
+
+
+def test_the_model_card_names_the_models_behind_the_router() -> None:
+    from pipeline.classify.versions import routes
+
+    got = routes({"router": True, "pages": True, "edges": True, "words": False, "estimator": "svc", "C": 1.0,
+                  "reading_estimator": "lr", "reading_C": 8.0})
+    assert len(got) == 3
+    assert "opening and closing" in got[1] and "pkuseg" not in got[1] and "logistic regression C=8.0" in got[2]
+    no_pages = routes({"router": True, "pages": False, "estimator": "svc", "C": 1.0})
+    assert len(no_pages) == 2 and "LinearSVC C=1.0" in no_pages[1] and "opening" not in no_pages[1]
+    assert routes({"router": False}) == []
