@@ -15,11 +15,12 @@ TARGET_FIELDS = ("indicator", "value", "value_max", "unit", "comparator", "kind"
                  "per_year", "text")
 
 
-def predict_text(text: str, doc_year: int | None = None) -> dict[str, Any]:
+def predict_text(text: str, doc_year: int | None = None, clf: Any = None) -> dict[str, Any]:
     """``{"text", "clauses": [{text, label, confidence, section, targets: [...]}]}``.
 
     The text is read as a document of ``doc_year`` (default: this year): ``今年`` is that
     year, and a sentence opening with an earlier year (``2023年，…增长6.2%``) reports the past.
+    ``clf``: a loaded ``ClauseClassifier`` (default: the registered current model).
     """
     if doc_year is None:
         from datetime import date
@@ -39,7 +40,7 @@ def predict_text(text: str, doc_year: int | None = None) -> dict[str, Any]:
     counts = [0] * len(clauses)
     for t in targets:
         counts[t["clause_seq"]] += 1
-    clf = load_current()
+    clf = clf if clf is not None else load_current()
     labels: list[tuple[str | None, float | None]] = (
         list(reconcile(clf.proba_clauses(clauses, counts, past), counts, past)) if clf is not None and clauses
         else [(None, None)] * len(clauses))

@@ -443,3 +443,25 @@ def test_the_model_card_names_the_models_behind_the_router() -> None:
     no_pages = routes({"router": True, "pages": False, "estimator": "svc", "C": 1.0})
     assert len(no_pages) == 2 and "LinearSVC C=1.0" in no_pages[1] and "opening" not in no_pages[1]
     assert routes({"router": False}) == []
+
+
+def test_behaviour_failures_are_the_cases_a_model_gets_wrong_in_both_scripts() -> None:
+    """A stand-in model that calls every clause a measure fails every goal and safeguard case (in
+    both scripts) and none of the measures; an ``other`` case passes only where the past rule
+    decides it (a sentence reporting last year), whatever the model says."""
+    from pipeline.classify.behaviour import ALL_CASES, behaviour_failures
+    from pipeline.text.script import converter
+
+    class AlwaysMeasure:
+        def proba_clauses(self, clauses, counts, past):  # type: ignore[no-untyped-def]
+            return [{"goal": 0.0, "target": 0.0, "measure": 1.0, "safeguard": 0.0, "other": 0.0} for _ in clauses]
+
+    failed = behaviour_failures(AlwaysMeasure())
+    texts = {(lab, t) for lab, t, _ in failed}
+    assert not any(lab == "measure" for lab, _ in texts)
+    s2t = converter("s2t")
+    for label in ("goal", "safeguard"):
+        want = {(lab, v) for lab, t in ALL_CASES if lab == label for v in (t, s2t(t))}
+        assert {x for x in texts if x[0] == label} == want, label
+    assert ("other", "特此通知。") in texts and ("other", "二、主要任务") in texts
+    assert ("other", "去年全市新增市场主体3.2万户。") not in texts

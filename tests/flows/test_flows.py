@@ -217,6 +217,7 @@ def test_retrain_promotes_a_better_candidate_and_relabels(prefect_harness, tmp_p
     fixed = {"candidate": _metrics(0.90), "current": _metrics(0.80)}
     monkeypatch.setattr(retrain, "evaluate", lambda ds, params=None, builder=None:
                         fixed["current" if builder is not None else "candidate"])
+    monkeypatch.setattr(retrain, "behaviour_failures", lambda clf: [])  # models of two documents
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(CORPUS / f"{DOCS[0]}.txt", inbox / "doc.txt")
@@ -233,6 +234,30 @@ def test_retrain_promotes_a_better_candidate_and_relabels(prefect_harness, tmp_p
     assert result["relabelled"]["changed"] == 1
     assert set(pd.read_parquet(out / "clauses.parquet").model_version) == {v1}
     assert set(pd.read_parquet(out / "documents.parquet").model_version) == {v1}
+
+
+def test_retrain_keeps_a_candidate_that_fails_a_behaviour_case_the_current_model_passes(  # type: ignore[no-untyped-def]
+        prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Better figures, but a minimum-functionality case the current configuration (refitted)
+    gets right and the candidate gets wrong: the candidate is registered, not promoted."""
+    import flows.retrain as retrain
+    from pipeline.classify import current_version, registry, train_and_register
+
+    gold = _small_gold(tmp_path, GOLD3[:2])
+    models = tmp_path / "models"
+    v0 = train_and_register(gold, CORPUS, models, make_current=True)
+    _small_gold(tmp_path, GOLD3)
+    fixed = {"candidate": _metrics(0.90), "current": _metrics(0.80)}
+    monkeypatch.setattr(retrain, "evaluate", lambda ds, params=None, builder=None:
+                        fixed["current" if builder is not None else "candidate"])
+    both = [("goal", "质量总体水平明显提升。", ["measure"])]
+    only_candidate = [("other", "特此通知。", ["measure"])]
+    monkeypatch.setattr(retrain, "behaviour_failures",
+                        lambda clf: both if clf.version == v0 else both + only_candidate)
+    result = retrain.retrain_flow(annotations_dir=str(gold), corpus_dir=str(CORPUS), models_dir=str(models))
+    assert result["decision"] == "kept" and current_version(models) == v0
+    assert result["candidate"] in registry(models)["versions"]
+    assert len(result["reasons"]) == 1 and "特此通知" in result["reasons"][0] and "明显提升" not in result["reasons"][0]
 
 
 def test_retrain_does_nothing_when_annotations_are_unchanged(prefect_harness, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
