@@ -81,6 +81,13 @@ def behaviour_regressions(candidate: str, current: str | None, models_dir: str, 
     return [f for f in cand if (f[0], f[1]) not in failed_before]
 
 
+def _decided(msg: str, result: dict[str, Any]) -> dict[str, Any]:
+    """The flow's decision: a markdown artifact and a line of its log, then its result."""
+    create_markdown_artifact(key="retrain-decision", markdown=msg)
+    print(msg)
+    return result
+
+
 def _run_name() -> str:
     """``retrain on <annotations folder>`` (the default folder when none was given)."""
     from prefect.runtime import flow_run
@@ -126,11 +133,8 @@ def retrain_flow(
     same_recipe = cur is not None and version_params(cur, Path(models)) == p
     if cur and reg["versions"][cur]["training_data_sha256"] == data_hash and same_features and same_recipe \
             and not force:
-        msg = (f"annotations, features and training parameters unchanged since {cur} "
-               f"(sha256 {data_hash[:12]}): nothing to do")
-        create_markdown_artifact(key="retrain-decision", markdown=msg)
-        print(msg)
-        return {"decision": "unchanged", "current": cur}
+        return _decided(f"annotations, features and training parameters unchanged since {cur} "
+                        f"(sha256 {data_hash[:12]}): nothing to do", {"decision": "unchanged", "current": cur})
     cand = evaluate_candidate(ann, corpus, p)
     current = evaluate_current(ann, corpus, models, cur) if cur else None
     ok, reasons = gate(cand, current)
@@ -138,10 +142,8 @@ def retrain_flow(
         f"\n\nLeave-one-document-out on the same folds: {cand.get('n_documents')} documents, "
         f"{cand.get('n_clauses')} clauses, annotations sha256 {data_hash[:12]}.")
     if not ok:
-        msg = f"kept {cur}: " + "; ".join(reasons) + "\n\n" + table
-        create_markdown_artifact(key="retrain-decision", markdown=msg)
-        print(msg)
-        return {"decision": "kept", "current": cur, "reasons": reasons}
+        return _decided(f"kept {cur}: " + "; ".join(reasons) + "\n\n" + table,
+                        {"decision": "kept", "current": cur, "reasons": reasons})
     version = train_and_register(Path(ann), Path(corpus), Path(models), params=p, metrics=cand)
     # The behaviour table (``pipeline.classify.behaviour``): a candidate may not fail a
     # minimum-functionality case the current model passes (leave-one-document-out figures
@@ -151,10 +153,8 @@ def retrain_flow(
     if broken:
         reasons = [f"{len(broken)} minimum-functionality case(s) the current model passes: "
                    + "; ".join(f"{t} → {got} (want {lab})" for lab, t, got in broken[:5])]
-        msg = f"kept {cur} (candidate {version} registered, not promoted): " + "; ".join(reasons) + "\n\n" + table
-        create_markdown_artifact(key="retrain-decision", markdown=msg)
-        print(msg)
-        return {"decision": "kept", "current": cur, "reasons": reasons, "candidate": version}
+        return _decided(f"kept {cur} (candidate {version} registered, not promoted): " + "; ".join(reasons)
+                        + "\n\n" + table, {"decision": "kept", "current": cur, "reasons": reasons, "candidate": version})
     promote(version, Path(models))
     relabelled = None
     if relabel_sources and out:
@@ -162,7 +162,5 @@ def retrain_flow(
 
         reset_engine()
         relabelled = ingest_flow(sources=relabel_sources, out=out, models_dir=models)
-    msg = f"promoted {version} over {cur}\n\n{table}"
-    create_markdown_artifact(key="retrain-decision", markdown=msg)
-    print(msg)
-    return {"decision": "promoted", "current": version, "previous": cur, "relabelled": relabelled}
+    return _decided(f"promoted {version} over {cur}\n\n{table}",
+                    {"decision": "promoted", "current": version, "previous": cur, "relabelled": relabelled})

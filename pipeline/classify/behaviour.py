@@ -88,17 +88,24 @@ ALL_CASES: list[tuple[str, str]] = CASES + [("other", t) for t in PROCEDURAL + F
 DOC_YEAR = 2024
 
 
+def labels_alone(text: str, clf: Any = None) -> list[str]:
+    """The label of each clause of ``text`` given alone to ``predict`` (in a text of
+    ``DOC_YEAR``), by ``clf`` (default: the registered current model)."""
+    from pipeline.predict import predict_text
+
+    return [c["label"] for c in predict_text(text, doc_year=DOC_YEAR, clf=clf)["clauses"]]
+
+
 def behaviour_failures(clf: Any) -> list[tuple[str, str, list[str]]]:
     """(expected label, text, labels given) for every case of ``ALL_CASES``, in both scripts,
     that ``clf`` (a loaded ``ClauseClassifier``) does not label right alone."""
-    from pipeline.predict import predict_text
     from pipeline.text.script import converter
 
     s2t = converter("s2t")
     out = []
     for label, text in ALL_CASES:
         for t in (text, s2t(text)):
-            got = [c["label"] for c in predict_text(t, doc_year=DOC_YEAR, clf=clf)["clauses"]]
+            got = labels_alone(t, clf)
             if got != [label]:
                 out.append((label, t, got))
     return out

@@ -231,9 +231,7 @@ def build_one_pipeline(params: dict[str, Any] | None = None, features: FeatureSe
             ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, p["ngram_max"]), min_df=p["min_df"],
                                       sublinear_tf=True, max_features=60000)),
         ])))
-    # The context columns: char 1-2 grams of the last headings, the top-level part, the
-    # neighbours, and the nearest heading (with the clause when it is one).
-    if features.edges:  # the clause's opening and closing words: char 1-3 grams
+    if features.edges:  # the clause's opening and closing characters: char 1-3 grams
         parts.append(("edges", Pipeline([
             ("col", TextColumn("edges")),
             ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=p["min_df"], sublinear_tf=True)),
@@ -243,6 +241,8 @@ def build_one_pipeline(params: dict[str, Any] | None = None, features: FeatureSe
             ("col", TextColumn("words")),
             ("tfidf", TfidfVectorizer(analyzer="word", token_pattern=r"\S+", min_df=p["min_df"], sublinear_tf=True)),
         ])))
+    # The context columns: char 1-2 grams of the last headings, the top-level part, the
+    # neighbours, and the nearest heading (with the clause when it is one).
     for name, on, column in (("section", features.section, TextColumn("section", last=p["section_last"])),
                              ("part", features.part, TextColumn("part")),
                              ("context", features.context, TextColumn("context")),

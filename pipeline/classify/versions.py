@@ -143,13 +143,17 @@ def routes(p: dict[str, Any]) -> list[str]:
     """The models behind the ``ContextRouter`` of a recipe, in words (params.json, the card)."""
     if not p.get("router", True):
         return []
+    from pipeline.classify.estimators import ContextRouter
+    from pipeline.classify.features import EDGE_CHARS
+
     est = str(p.get("reading_estimator", p.get("estimator")))
     reading = ("logistic regression" if est == "lr" else "LinearSVC") + f" C={p.get('reading_C', p.get('C'))}"
-    extra = "".join(part for on, part in ((p.get("edges"), ", its opening and closing 6 characters"),
+    extra = "".join(part for on, part in ((p.get("edges"), f", its opening and closing {EDGE_CHARS} characters"),
                                          (p.get("words"), ", its pkuseg words")) if on)
     out = ["documents with headings: the estimator and features above"]
     if p.get("pages"):
-        out.append(f"pages of 10 clauses or more without a heading: the clause{extra}, neighbours, position, cues; {reading}")
+        out.append(f"pages of {ContextRouter.PAGE_MIN_CLAUSES} clauses or more without a heading: the clause{extra}, "
+                   f"neighbours, position, cues; {reading}")
     out.append(f"a sentence or a snippet: the clause{extra}, cues; {reading}")
     return out
 
