@@ -111,7 +111,7 @@ def heading_noise_copies(X: list[dict[str, Any]], y: list[str], share: float,
 def flat_copy(x: dict[str, Any]) -> dict[str, Any]:
     """A clause's feature dict without its headings, neighbours and position kept (the page
     model's training copy when no ``flat`` view was computed for it)."""
-    return {**x, "section": [], "after": {}, "in_last_part": False, "doc_headings": False}
+    return {**x, "section": [], "after": {}, "in_last_part": False, "doc_headings": False, "part_support": 0.0}
 
 
 def _counts(text: str) -> bool:
@@ -203,9 +203,9 @@ def build_pipeline(params: dict[str, Any] | None = None, features: FeatureSet = 
     # characters (``features.clause_edges``) and its words (``features.clause_words``), with a
     # logistic regression (C 8): leave-one-document-out, macro-F1 alone 0.789 → 0.803 and on
     # pages without headings 0.800 → 0.821, every minimum-functionality case passing (the
-    # LinearSVC with the same columns lost four of them). The model in context lost 0.019
-    # safeguard F1 with the edges and 0.005 macro-F1 with the words, so it does without
-    # (README, retrain runs 12-13).
+    # LinearSVC with them lost four). The model in context does without them (safeguard
+    # −0.019 with edges, macro −0.005 with words) and stays a LinearSVC: a logistic regression
+    # there (run 14) flipped 2.46% of labels when a neutral heading went (README, runs 12-15).
     edges = bool(p.get("edges", False)) and features.text
     words = bool(p.get("words", False)) and features.text
     alone = FeatureSet(text=features.text, section=False, dense=features.dense, context=False, part=False,

@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 # The version of what ``document_features`` and the Pipeline's transformers compute: a
 # model is only loaded by code that computes the features it was trained on (the registry
 # records the version; the retrain flow retrains when it differs). Raise it when they change.
-FEATURES_VERSION = "8"
+FEATURES_VERSION = "9"
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _DIGITS = re.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
 _QUANTITY = re.compile(
@@ -165,6 +165,7 @@ def document_features(
     n = len(texts)
     parts = list(dict.fromkeys(part_of(sec) for sec in sections if sec))
     last_part = parts[-1] if parts else None
+    support = _part_support(texts, sections, parts)
     out = []
     state = {"goal": False, "task": False, "safeguard": False}
     for i, (t, sec) in enumerate(zip(texts, sections, strict=True)):
@@ -182,11 +183,29 @@ def document_features(
         )
         f["n_targets"] = target_counts[i] if target_counts is not None else 0
         f["in_last_part"] = bool(sec) and part_of(sec) == last_part
+        f["part_support"], f["part_place"] = support[part_of(sec)] if sec else (0.0, 0.0)
         f["doc_headings"] = bool(parts)
         f["doc_clauses"] = n
         f["past"] = bool(past[i]) if past is not None else False
         out.append(f)
     return out
+
+
+def _part_support(texts: list[str], sections: list[list[str]], parts: list[str]) -> dict[str, tuple[float, float]]:
+    """Per top-level part: the share of its clauses (its headings among them) naming one of
+    the safeguard row's functions (``_SAFEGUARD_FUNCTION``: organisation, assessment,
+    funding, finance, talent, publicity …), and its place among the parts (0 first, 1 last).
+    A whole chapter about support placed after the tasks is the safeguards part whatever its
+    title (addendum D23/E17); what makes it one is what its clauses are about and where it
+    stands, which its heading's own words need not say (强化人才支撑, 建立工作机制)."""
+    hits: dict[str, list[int]] = {p: [0, 0] for p in parts}
+    for t, sec in zip(texts, sections, strict=True):
+        if sec:
+            h = hits[part_of(sec)]
+            h[0] += bool(_SAFEGUARD_FUNCTION.search(normalise(t)))
+            h[1] += 1
+    last = max(1, len(parts) - 1)
+    return {p: (h[0] / h[1], k / last) for k, (p, h) in enumerate(hits.items())}
 
 
 def extractor_counts(clauses: list[Any], title: str | None, doc_year: int | None) -> list[int]:
@@ -299,18 +318,21 @@ def _structure(X: list[dict[str, Any]]) -> np.ndarray:
     part; the safeguard row's function words in the nearest heading, in the clause, in the
     nearest heading of a part that follows a safeguards heading, and in the heading above
     that; a review/background heading above it (addendum D6/D13); a preamble purpose
-    sentence (guide rule 4)."""
+    sentence (guide rule 4); how much the clause's part is about those functions, and that
+    share again weighted by where the part stands (``_part_support``, addendum D23/E17)."""
     rows = []
     for x in X:
         sec = x["section"]
         t = normalise(x["text"])
         prov = bool(sec) and bool(_SAFEGUARD_FUNCTION.search(sec[-1]))
+        support = x.get("part_support", 0.0)
         rows.append([
             float(x.get("in_last_part", False)), float(prov),
             float(bool(_SAFEGUARD_FUNCTION.search(t))),
             float(prov and x.get("after", {}).get("safeguard", False)),
             float(len(sec) >= 2 and bool(_SAFEGUARD_FUNCTION.search(sec[-2]))),
             float(any(_REVIEW_HEAD.search(h) for h in sec)), float(bool(_PURPOSE.search(t))),
+            CUE * support, CUE * support * x.get("part_place", 0.0),
         ])
     return np.asarray(rows, dtype=float)
 

@@ -115,6 +115,27 @@ def test_a_review_section_moves_a_clause_towards_other(text):
     assert proba[3]["other"] > proba[1]["other"]
 
 
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_a_chapter_about_support_moves_its_clauses_towards_safeguard(script):
+    """The same clause, under the same headings and between the same neighbours, in a closing
+    chapter whose other clauses are about talent, funding and assessment (addendum D23/E17:
+    a support chapter after the tasks is the safeguards part, whatever its title) reads more
+    as a safeguard than in a chapter whose other clauses are tasks of industry."""
+    clf = load_current()
+    head = ["一、重点任务", "（一）推进产业升级。", "实施技术改造工程。", "支持企业建设数字化车间。",
+            "二、汇聚各方力量", "（一）建设专业队伍。", "鼓励高校设置相关专业。", "建立专家服务基层制度。",
+            "支持社会组织参与。"]
+    rest = {"support": ["加强人才队伍建设。", "统筹利用现有资金渠道给予支持。", "将工作纳入年度考核。"],
+            "tasks": ["推广先进适用技术。", "建设一批示范工厂。", "发展智能制造装备。"]}
+    safeguard = {}
+    for kind, tail in rest.items():
+        texts = [t if script == "simplified" else converter("s2t")(t) for t in head + tail]
+        one, two = [texts[0]], [texts[4]]
+        sections = [[], one, [*one, texts[1]], [*one, texts[1]], [], two] + [[*two, texts[5]]] * 6
+        safeguard[kind] = _proba(clf, texts, sections, [0] * len(texts))[7]["safeguard"]
+    assert safeguard["support"] > safeguard["tasks"]
+
+
 # --- invariance over every gold clause ------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -296,11 +296,36 @@ def test_safeguard_cues_follow_the_document_structure() -> None:
     feats = document_features(texts, sections)
     assert [f["in_last_part"] for f in feats] == [False, False, False, False, True, True]
     s = _structure(feats)
-    # last part; 组织领导 in its heading; 考核 in the text; that heading opened a safeguards run
-    assert s[5].tolist() == [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0]
-    assert s[2].tolist() == [0.0] * 7
+    # last part; 组织领导 in its heading; 考核 in the text; that heading opened a safeguards run;
+    # both clauses of its part name a safeguard function, and it is the last of two parts
+    assert s[5].tolist() == [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 3.0, 3.0]
+    assert s[2].tolist() == [0.0] * 9
     review = document_features(["为提升质量,现提出如下意见。", "一、发展现状", "成绩显著。"], [[], [], ["一、发展现状"]])
-    assert _structure(review)[:, 5:].tolist() == [[0.0, 1.0], [0.0, 0.0], [1.0, 0.0]]
+    assert _structure(review)[:, 5:7].tolist() == [[0.0, 1.0], [0.0, 0.0], [1.0, 0.0]]
+
+
+def test_a_chapter_about_support_is_known_by_its_clauses_and_place() -> None:
+    """A support chapter whose title names no safeguards part (addendum D23/E17) shows in the
+    share of its clauses naming a safeguard function; a tasks chapter does not, and a clause
+    read without its document (a training copy, a page model's copy) carries no share."""
+    from pipeline.classify import document_features
+    from pipeline.classify.estimators import flat_copy
+    from pipeline.classify.features import context_free
+
+    texts = ["一、重点任务", "(一)推进产业升级。", "实施技术改造工程。", "支持企业建设数字化车间。",
+             "二、强化人才支撑", "(一)加强专业人才队伍建设。", "完善人才评价和激励机制。",
+             "统筹利用现有资金渠道给予支持。"]
+    one, two = ["一、重点任务"], ["二、强化人才支撑"]
+    sections = [[], one, [*one, "(一)推进产业升级。"], [*one, "(一)推进产业升级。"], [], two,
+                [*two, "(一)加强专业人才队伍建设。"], [*two, "(一)加强专业人才队伍建设。"]]
+    feats = document_features(texts, sections)
+    assert [f["part_support"] for f in feats] == [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+    assert [f["part_place"] for f in feats] == [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+    # two of the three clauses of the second part name a function: the share follows
+    texts[7] = "推广先进适用技术。"
+    assert document_features(texts, sections)[7]["part_support"] == pytest.approx(2 / 3)
+    assert context_free(feats[6])["part_support"] == 0.0
+    assert flat_copy(feats[6])["part_support"] == 0.0
 
 
 def test_deduplicated_prediction_equals_the_pipeline() -> None:
