@@ -163,9 +163,10 @@ def document_features(
     from pipeline.text.segment import heading_marker
 
     n = len(texts)
-    parts = list(dict.fromkeys(part_of(sec) for sec in sections if sec))
+    clause_parts = [part_of(sec) if sec else None for sec in sections]  # each chain read once
+    parts = list(dict.fromkeys(p for p in clause_parts if p is not None))
     last_part = parts[-1] if parts else None
-    support = _part_support(texts, sections, parts)
+    support = _part_support(texts, clause_parts, parts)
     out = []
     state = {"goal": False, "task": False, "safeguard": False}
     for i, (t, sec) in enumerate(zip(texts, sections, strict=True)):
@@ -182,8 +183,9 @@ def document_features(
             texts[i - 1] if i > 0 else "", texts[i + 1] if i + 1 < n else "", dict(state),
         )
         f["n_targets"] = target_counts[i] if target_counts is not None else 0
-        f["in_last_part"] = bool(sec) and part_of(sec) == last_part
-        f["part_support"], f["part_place"] = support[part_of(sec)] if sec else (0.0, 0.0)
+        part = clause_parts[i]
+        f["in_last_part"] = part is not None and part == last_part
+        f["part_support"], f["part_place"] = support[part] if part is not None else (0.0, 0.0)
         f["doc_headings"] = bool(parts)
         f["doc_clauses"] = n
         f["past"] = bool(past[i]) if past is not None else False
@@ -191,7 +193,7 @@ def document_features(
     return out
 
 
-def _part_support(texts: list[str], sections: list[list[str]], parts: list[str]) -> dict[str, tuple[float, float]]:
+def _part_support(texts: list[str], clause_parts: list[str | None], parts: list[str]) -> dict[str, tuple[float, float]]:
     """Per top-level part: the share of its clauses (its headings among them) naming one of
     the safeguard row's functions (``_SAFEGUARD_FUNCTION``: organisation, assessment,
     funding, finance, talent, publicity …), and its place among the parts (0 first, 1 last).
@@ -199,9 +201,9 @@ def _part_support(texts: list[str], sections: list[list[str]], parts: list[str])
     title (addendum D23/E17); what makes it one is what its clauses are about and where it
     stands, which its heading's own words need not say (强化人才支撑, 建立工作机制)."""
     hits: dict[str, list[int]] = {p: [0, 0] for p in parts}
-    for t, sec in zip(texts, sections, strict=True):
-        if sec:
-            h = hits[part_of(sec)]
+    for t, part in zip(texts, clause_parts, strict=True):
+        if part is not None:
+            h = hits[part]
             h[0] += bool(_SAFEGUARD_FUNCTION.search(normalise(t)))
             h[1] += 1
     last = max(1, len(parts) - 1)
