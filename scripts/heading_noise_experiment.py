@@ -23,12 +23,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
 
-from robustness_report import Views, _Lookup, perturbed_views  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
 from pipeline.classify import decide, lodo_probabilities  # noqa: E402
+from pipeline.classify.robustness import ViewOf as _Lookup  # noqa: E402
+from pipeline.classify.robustness import Views, perturbed_views  # noqa: E402
 from pipeline.settings import LABELS  # noqa: E402
 
 NAMES = ["neutral heading added", "neutral heading removed", "Chinese numerals"]

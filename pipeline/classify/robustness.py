@@ -195,3 +195,68 @@ def gold_flip_rates(model: Any = None) -> dict[str, dict[str, Any]]:
         return decide(clf.proba_features(X), X)[0]
 
     return flip_rates(predict, gold_documents(), load_nlp())
+
+
+class ViewOf:
+    """A picklable view for ``lodo_probabilities``: the feature dict precomputed for clause
+    ``x["_i"]``."""
+
+    def __init__(self, table: list[dict[str, Any]]):
+        self.table = table
+
+    def __call__(self, x: dict[str, Any]) -> dict[str, Any]:
+        return self.table[x["_i"]]
+
+
+Views = tuple[list[dict[str, Any]], list[str], list[str], list[dict[str, Any]], dict[str, list[dict[str, Any] | None]]]
+
+
+def perturbed_views(names: list[str] | None = None, annotations_dir: Any = None, corpus_dir: Any = None) -> Views:
+    """Every gold clause (numbered ``_i``), its label and document, its feature dict with the
+    extractor's count of the clause read alone (``base``) and with each named perturbation
+    (None where it does not apply)."""
+    from pipeline.targets.nlp import load_nlp
+
+    nlp = load_nlp()
+    X: list[dict[str, Any]] = []
+    y: list[str] = []
+    groups: list[str] = []
+    base: list[dict[str, Any]] = []
+    views: dict[str, list[dict[str, Any] | None]] = {name: [] for name in names or PERTURBATIONS}
+    for d in gold_documents(annotations_dir, corpus_dir):
+        for x, lab in zip(d["X"], d["y"], strict=True):
+            X.append({**x, "_i": len(X)})
+            y.append(lab)
+            groups.append(d["doc_id"])
+            base.append(perturbed_features(x, x["text"], x["section"],
+                                           count_targets(nlp, x["text"], x["section"], d["title"], d["year"])))
+            for name, table in views.items():
+                p = PERTURBATIONS[name](x["text"], x["section"])
+                table.append(None if p is None else perturbed_features(
+                    x, p[0], p[1], count_targets(nlp, p[0], p[1], d["title"], d["year"])))
+    return X, y, groups, base, views
+
+
+def lodo_flip_rates(annotations_dir: Any = None, corpus_dir: Any = None, params: dict[str, Any] | None = None,
+                    builder: Any = None, names: list[str] | None = None) -> dict[str, Any]:
+    """Flip rates leave-one-document-out: every gold clause labelled by a model (``params``, or
+    ``builder()``) that never saw its document, as it stands and with each perturbation (the
+    rest of its document unchanged), through the joint decision. One model per fold.
+    ``{"n_clauses", "n_documents", "perturbations": {name: {"n", "flips", "rate", "examples"}}}``."""
+    from pipeline.classify.evaluation import decide, lodo_probabilities
+
+    X, y, groups, base, views = perturbed_views(names, annotations_dir, corpus_dir)
+    lookups = {"base": ViewOf(base)}
+    for name, table in views.items():
+        lookups[name] = ViewOf([t if t is not None else b for t, b in zip(table, base, strict=True)])
+    proba = lodo_probabilities(X, y, groups, params, builder=builder, views=lookups)
+    labels = {name: decide(p, [lookups[name](x) for x in X])[0] for name, p in proba.items()}
+    result: dict[str, Any] = {"n_clauses": len(X), "n_documents": len(set(groups)), "perturbations": {}}
+    for name in views:
+        idx = [i for i, t in enumerate(views[name]) if t is not None]
+        flips = [i for i in idx if labels[name][i] != labels["base"][i]]
+        result["perturbations"][name] = {
+            "n": len(idx), "flips": len(flips), "rate": round(len(flips) / len(idx), 4) if idx else 0.0,
+            "examples": [(X[i]["text"][:50], labels["base"][i], labels[name][i]) for i in flips[:5]],
+        }
+    return result

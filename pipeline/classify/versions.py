@@ -127,6 +127,15 @@ def version_params(version: str, models_dir: Path | None = None) -> dict[str, An
         return None
 
 
+def version_metrics(version: str, models_dir: Path | None = None) -> dict[str, Any] | None:
+    """The figures a version was registered with (its ``metrics.json``), or None."""
+    path = registry_dir(models_dir) / version / "metrics.json"
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 def registry(models_dir: Path | None = None) -> dict[str, Any]:
     return read_registry(registry_dir(models_dir))
 
@@ -135,6 +144,11 @@ def _views(m: dict[str, Any]) -> str:
     got = [f"{name} macro-F1 {m[key]['macro_f1']:.3f}" for key, name in
            (("context_free", "every clause alone"), ("headings_lost", "every document with its headings lost"))
            if isinstance(m.get(key), dict)]
+    flips = (m.get("invariance") or {}).get("perturbations") or {}
+    if flips:
+        name, worst = max(flips.items(), key=lambda kv: kv[1]["rate"])
+        got.append(f"labels flipped by the invariance perturbations, leave-one-document-out: at most "
+                   f"{worst['rate']:.2%} ({name})")
     text = "; ".join(got)
     return f" {text[:1].upper()}{text[1:]}." if got else ""
 

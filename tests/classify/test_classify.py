@@ -490,3 +490,37 @@ def test_behaviour_failures_are_the_cases_a_model_gets_wrong_in_both_scripts() -
         assert {x for x in texts if x[0] == label} == want, label
     assert ("other", "特此通知。") in texts and ("other", "二、主要任务") in texts
     assert ("other", "去年全市新增市场主体3.2万户。") not in texts
+
+
+class _ReadsTheMarker:
+    """A stand-in model that labels a clause ``other`` when it opens with a markdown marker and
+    ``measure`` otherwise, whatever else it says."""
+
+    classes_ = np.asarray(["measure", "other"])
+
+    def fit(self, X: list[dict[str, Any]], y: list[str]) -> _ReadsTheMarker:
+        return self
+
+    def predict_proba(self, X: list[dict[str, Any]]) -> np.ndarray:
+        return np.asarray([[0.1, 0.9] if x["text"].startswith("- ") else [0.9, 0.1] for x in X])
+
+
+def test_leave_one_document_out_flip_rates_count_what_the_model_reads(small_gold: Path) -> None:
+    """The retrain gate's invariance figures: a model that reads the marker flips every clause
+    the marker is put in front of and none whose script changes; n counts the clauses each
+    perturbation applies to. The joint decision keeps the label of a clause with targets
+    (``target``) or a past fact (``other``) whatever the model says, so those cannot flip."""
+    from pipeline.classify.robustness import lodo_flip_rates, perturbed_views
+    from pipeline.gold.annotations import load_dataset
+
+    out = lodo_flip_rates(small_gold, ROOT / "corpus", builder=_ReadsTheMarker,
+                          names=["markdown marker in front", "other script"])
+    n = len(load_dataset(small_gold, ROOT / "corpus"))
+    assert out["n_clauses"] == n and out["n_documents"] == 3
+    marker, script = out["perturbations"]["markdown marker in front"], out["perturbations"]["other script"]
+    base = perturbed_views([], small_gold, ROOT / "corpus")[3]
+    free = sum(1 for x in base if x["n_targets"] == 0 and not x.get("past"))
+    assert free > 0.9 * n
+    assert marker["n"] == n and marker["flips"] == free and marker["rate"] == round(free / n, 4)
+    assert marker["examples"][0][1:] == ("measure", "other")
+    assert 0 < script["n"] <= n and script["flips"] == 0 and script["rate"] == 0.0
