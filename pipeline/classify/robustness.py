@@ -103,6 +103,12 @@ def perturbed_features(x: dict[str, Any], text: str, section: list[str], n_targe
             "is_heading": heading_marker(_LEAD_MARKS.sub("", text)) is not None}
 
 
+def as_read(nlp: Any, x: dict[str, Any], text: str, section: list[str], doc: dict[str, Any]) -> dict[str, Any]:
+    """``x`` with its text and heading chain replaced, and the extractor's count of the clause
+    read alone under them (``doc``: its document's ``title`` and ``year``)."""
+    return perturbed_features(x, text, section, count_targets(nlp, text, section, doc.get("title"), doc.get("year")))
+
+
 def count_targets(nlp: Any, text: str, section: Sequence[str], title: str | None, doc_year: int | None) -> int:
     """How many targets the extractor finds in one clause under ``section``."""
     from pipeline.targets import has_numeral
@@ -132,9 +138,7 @@ def flip_rates(predict: Callable[[list[dict[str, Any]]], list[str]], docs: list[
             if "base" not in d:
                 # The extractor's count of each clause read alone, as for the perturbed ones,
                 # so a flip is the perturbation's doing, not the paragraph's.
-                d["X0"] = [perturbed_features(x, x["text"], x["section"],
-                                              count_targets(nlp, x["text"], x["section"], d.get("title"), d.get("year")))
-                           for x in d["X"]]
+                d["X0"] = [as_read(nlp, x, x["text"], x["section"], d) for x in d["X"]]
                 d["base"] = predict(d["X0"])
             X, base = d["X0"], d["base"]
             idx, changed = [], []
@@ -142,11 +146,8 @@ def flip_rates(predict: Callable[[list[dict[str, Any]]], list[str]], docs: list[
                 p = fn(x["text"], x["section"])
                 if p is None:
                     continue
-                text, section = p
-                count = count_targets(nlp, text, section, d.get("title"), d.get("year")) \
-                    if text != x["text"] or section != x["section"] else int(x["n_targets"])
                 idx.append(i)
-                changed.append(perturbed_features(x, text, section, count))
+                changed.append(as_read(nlp, x, p[0], p[1], d))
             if not idx:
                 continue
             labels = predict(changed)
@@ -228,12 +229,10 @@ def perturbed_views(names: list[str] | None = None, annotations_dir: Any = None,
             X.append({**x, "_i": len(X)})
             y.append(lab)
             groups.append(d["doc_id"])
-            base.append(perturbed_features(x, x["text"], x["section"],
-                                           count_targets(nlp, x["text"], x["section"], d["title"], d["year"])))
+            base.append(as_read(nlp, x, x["text"], x["section"], d))
             for name, table in views.items():
                 p = PERTURBATIONS[name](x["text"], x["section"])
-                table.append(None if p is None else perturbed_features(
-                    x, p[0], p[1], count_targets(nlp, p[0], p[1], d["title"], d["year"])))
+                table.append(None if p is None else as_read(nlp, x, p[0], p[1], d))
     return X, y, groups, base, views
 
 
