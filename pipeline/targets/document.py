@@ -44,7 +44,7 @@ _YEAR = r"(?:19|20)\d{2}"
 _BASE_BEFORE = re.compile(r"(?:较|比|与|同|相比|相较于?|对比)\s*$")
 # Sentence openings that place what follows in the past.
 _PAST_OPENING = re.compile(
-    r"^(?:过去|近年来|近几年来|近些年来|多年来|长期以来|[0-9一二三四五六七八九十两]+年来|"
+    r"^(?:过去|近年来|近几年来|近些年来|多年来|长期以来|近?[0-9一二三四五六七八九十两]+年来|"
     r"[^，,。；]{0,14}以来|去年|上年|前年|截至目前|截止目前|到目前为止|目前|当前|现阶段|此前)"
 )
 # A clause opening on a year (``2023年，``, ``2023年全市…``, ``2023年3月``), not on a deadline
@@ -56,7 +56,7 @@ _YEAR_OPENING = re.compile(rf"^({_YEAR})\s*年(?:上半年|下半年|前三季�
 _RANGE_OPENING = re.compile(rf"^{_YEAR}\s*年?\s*[-—–~～至到]+\s*({_YEAR})\s*年"
                             r"(?!\s*(?:前|底前|之前|以前|起|开始|后))")
 _CUTOFF = re.compile(rf"(?:截至|截止|截止到|截至到)\s*({_YEAR})\s*年")
-_PLAN_OPENING = re.compile(r"^[“\"]?(十[一二三四五六七八九]五)[”\"]?\s*(?:时期|期间|以来|期末|末)")
+_PLAN_OPENING = re.compile(r"^[“\"]?(十[一二三四五六七八九]五)[”\"]?\s*(时期|期间|以来|期末|末)")
 # A plan period alone (``十四五``), not a deadline of its own (``十四五期末`` is one).
 _PLAN_ONLY = re.compile(r"^十[一二三四五六七八九]五$")
 # A heading about a period: ``“十三五”时期``, ``2016—2020年``, ``过去五年`` (past when it ended
@@ -264,6 +264,11 @@ class DocumentYears:
         return False
 
     def _past_opening(self, opening: str, first: Deadline | None) -> bool:
+        m = _PLAN_OPENING.match(opening)
+        if m and m.group(2) == "以来" and m.group(1) in self.rec.plan_periods:
+            # ``“十四五”以来``: since the plan began (its last year less four), so the past
+            # once that start is behind the document, though the plan itself still runs.
+            return self.doc_year is None or int(self.rec.plan_periods[m.group(1)]) - 4 <= self.doc_year
         if _PAST_OPENING.match(opening) and not (first and first.kind == "deadline"):
             return True
         if first is not None and first.kind == "past":

@@ -24,6 +24,9 @@ from pipeline.targets.rules import (
 )
 from pipeline.text.numbers import clean
 
+# A bound written before a quantity that qualifies what follows (``超10亿元企业``).
+THRESHOLD_PREFIX = frozenset({"超", "超过", "过", "逾"})
+
 
 class ItemReading(QuantityReading):
     """Steps 2–5 of ``TargetRecognizer`` (this module's docstring)."""
@@ -152,11 +155,12 @@ class ItemReading(QuantityReading):
         return all(t.is_alpha and t.norm_ not in self.item_words for t in item.between)
 
     def _threshold(self, clause: ClauseContext, item: Item) -> bool:
-        """``500万元以上技改项目300个``, ``年产值10亿元以上企业30家``: a quantity with 以上/以下
-        followed, in its segment, by bare nouns and then the number that is the target; the
+        """``500万元以上技改项目300个``, ``年产值10亿元以上企业30家``, ``营业收入超10亿元企业30家``:
+        a quantity with 以上/以下 (or 超/过/逾 before it) followed, in its segment, by bare nouns and then the number that is the target; the
         first one says which projects or firms count (guide §3: it stays in the indicator)."""
         nxt = clause.cands[item.idx + 1] if item.idx + 1 < len(clause.cands) else None
-        if item.c.suffix_cmp not in (">=", "<=") or nxt is None or nxt.start >= item.seg_end or not item.right:
+        bound = item.c.suffix_cmp in (">=", "<=") or bool(item.left) and item.left[-1].norm_ in THRESHOLD_PREFIX
+        if not bound or nxt is None or nxt.start >= item.seg_end or not item.right:
             return False
         return all(t.is_alpha and t.norm_ not in self.item_words and t.norm_ not in LIST_JOINERS and t.norm_ != "的"
                    for t in item.right) and item.right[-1].i + 1 == nxt.start

@@ -256,6 +256,8 @@ class Quantity:
 
 
 _RANGE_SEP = re.compile(r"\s*(?:[-~—–～]+|至|到)\s*")
+# Tenths written with 成 (``九成`` 90%, ``八成五`` 85%, ``七成半`` 75%, ``半成`` 5%): a percentage.
+_TENTHS = re.compile(rf"^(?P<n>半|(?:10|[0-9]|十|[{_D}]))[ \t]*成(?:[ \t]*(?P<e>半|[{_D}]))?$")
 _FANFAN = re.compile(r"^翻(?:了)?([一二两三四五六七八九1-9]?)番$")
 
 
@@ -292,6 +294,8 @@ def _quantity(text: str) -> Quantity | None:
         if a.unit and b.unit and a.unit != b.unit:
             return None
         lo, hi = a.value, b.value
+        if _TENTHS.match(right.strip()) and a.unit is None:
+            lo = lo * 10  # 七至八成: both sides in tenths
         if hi < lo:
             continue
         return Quantity(lo, hi, unit)
@@ -309,6 +313,13 @@ def _percent_or_number(s: str) -> Quantity | None:
     if compact.startswith("百分之"):
         v = parse_number(compact[3:])
         return Quantity(v, None, "%") if v is not None else None
+    m = _TENTHS.match(compact)
+    if m:
+        n = 0.5 if m.group("n") == "半" else parse_number(m.group("n"))
+        e = m.group("e")
+        if n is None or e and n != int(n) or n > 10 or n == 10 and e:
+            return None
+        return Quantity(n * 10 + (5 if e == "半" else CN_DIGITS.get(e, 0) if e else 0), None, "%")
     if compact.endswith("倍"):
         v = parse_number(compact[:-1])
         return Quantity(v, None, "倍") if v is not None else None

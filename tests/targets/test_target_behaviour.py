@@ -75,6 +75,10 @@ PAST = [
     ("2016年至2020年，全市新增高新技术企业500家。", 2021),
     # a year in Chinese numerals is a year like any other
     ("二〇二二年，全市新增市场主体12万户。", 2024),
+    # since a time that is behind the document: the plan period has begun, or N years back
+    ("“十四五”以来，全省累计新增国家级专精特新企业120家。", 2024),
+    ("十四五以来，全省新增高新技术企业500家。", 2023),
+    ("近三年来，全市新增市场主体3万户。", 2024),
 ]
 # Directional twins: the same facts as commitments are targets.
 COMMITTED = [
@@ -95,6 +99,11 @@ COMMITTED = [
     # (as ``十三五期间`` → 2020)
     ("2021—2025年，全市新增高新技术企业500家。", 2023,
      [T("全市高新技术企业", 500, "家", kind="increase", year=2025)]),
+    # the plan period as a span, not as a starting point (以来); the next three years, not the last
+    ("“十四五”期间，全省新增高新技术企业500家以上。", 2024,
+     [T("全省高新技术企业", 500, "家", ">=", kind="increase", year=2025)]),
+    ("近三年，全市新增市场主体3万户以上。", 2024,
+     [T("全市市场主体", 30000, "户", ">=", kind="increase", year=2027)]),
 ]
 # fmt: on
 
@@ -280,6 +289,13 @@ THRESHOLDS = [
     # directional twin: a comma ends the threshold's phrase, and both numbers are targets
     ("完成投资500万元以上，实施技改项目300个。",
      [T("投资", 5000000, "元", ">="), T("技改项目", 300, "个")]),
+    # the bound written before the amount (超, 过) qualifies as 以上 after it does
+    ("培育年营业收入超10亿元企业30家。", [T("年营业收入超10亿元企业", 30, "家")]),
+    ("新增年产值超亿元企业20家。", [T("年产值超亿元企业", 20, "家", kind="increase")]),
+    ("培育年营业收入超百亿元企业5家、超10亿元企业30家。",
+     [T("年营业收入超百亿元企业", 5, "家"), T("超10亿元企业", 30, "家")]),
+    # directional twin: an amount with 超过 and nothing counted after it is the target itself
+    ("全市营业收入超过1000亿元。", [T("全市营业收入", 100000000000, "元", ">")]),
 ]
 # fmt: on
 
@@ -360,6 +376,10 @@ PEER_STYLE = [
     ("到2025年，农作物耕种收综合机械化率达到９８％以上", T("农作物耕种收综合机械化率", 98, "%", ">=", year=2025)),
     ("到2025年，研发投入强度提高零点五个百分点", T("研发投入强度", 0.5, "个百分点", kind="increase", year=2025)),
     ("到2025年，服务业增加值占比达到百分之五十五左右", T("服务业增加值占比", 55, "%", "~", year=2025)),
+    # tenths written with 成
+    ("到2025年，水质优良比例达到九成以上", T("水质优良比例", 90, "%", ">=", year=2025)),
+    ("到2025年，物流费用降低三成", T("物流费用", 30, "%", kind="decrease", year=2025)),
+    ("到2025年，县域内就诊率不低于8成半", T("县域内就诊率", 85, "%", ">=", year=2025)),
 ]
 # fmt: on
 

@@ -34,6 +34,11 @@ QUANTITIES = [
     ("翻一番", Quantity(2, None, "倍")),
     ("翻两番", Quantity(4, None, "倍")),
     ("7万", Quantity(70000, None, None)),
+    # tenths written with 成 are percentages, as find_percentages reads them
+    ("九成", Quantity(90, None, "%")), ("9成", Quantity(90, None, "%")), ("八成五", Quantity(85, None, "%")),
+    ("七成半", Quantity(75, None, "%")), ("半成", Quantity(5, None, "%")), ("十成", Quantity(100, None, "%")),
+    ("七至八成", Quantity(70, 80, "%")), ("七成至八成", Quantity(70, 80, "%")),
+    ("成", None), ("形成", None), ("十五成", None), ("一成不变", None),
     ("三分之一", Quantity(1 / 3, None, None)),
     ("-5", Quantity(-5, None, None)),
     ("8-5", None),
