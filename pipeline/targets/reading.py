@@ -7,9 +7,11 @@ scope, a verb phrase (``Chain``).
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import Any
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from pipeline.targets.items import Chain, ClauseContext, Item, LeftWords, Reading
 from pipeline.targets.quantities import QuantityReading
@@ -22,8 +24,12 @@ from pipeline.targets.rules import (
     OPENERS,
     _bracket_depth,
 )
+from pipeline.targets.tokenizer import normalise
 from pipeline.text.numbers import clean
 
+# The change from a baseline to an end point (``由…提高到…``, ``从…下降至…``).
+_TO_VERB = re.compile(r"^(?:提高|增加|增长|提升|扩大|上升|下降|降低|减少|压减|缩小|缩减|降)?(?:到|至)$")
+_YEAR_TOKEN = re.compile(r"^(?:19|20)\d{2}年(?:底|末)?$")
 # A bound written before a quantity that qualifies what follows (``超10亿元企业``).
 THRESHOLD_PREFIX = frozenset({"超", "超过", "过", "逾"})
 
@@ -46,15 +52,43 @@ class ItemReading(QuantityReading):
         clause = ClauseContext(doc, cands, self._deadlines(doc), _bracket_depth(doc))
         chain = Chain()
         out = []
+        start_of: tuple[int, list[Token]] | None = None  # a 由/从 baseline just read
         for idx, c in enumerate(cands):
             item = self._item(clause, chain, idx)
             if self._threshold(clause, item):
                 continue  # not a target: it belongs to the next item's indicator (guide §3)
+            if start_of is not None:  # ``由120座增加到200座``: the indicator and the verb, no baseline
+                cut, verb = start_of
+                item = replace(item, left=[t for t in item.left if t.i < cut] + verb,
+                               between=[t for t in item.between if t.i < cut] + verb)
+            start_of = self._baseline(clause, idx)
+            if start_of is not None:
+                continue  # the baseline of a change is context, not a target
             reading = self._read_item(clause, chain, item)
             chain.prev_end = c.end
             if reading is not None:
                 out.append(reading)
         return out
+
+    def _baseline(self, clause: ClauseContext, idx: int) -> tuple[int, list[Token]] | None:
+        """``由120座增加到200座``, ``从2020年的23%提高到2025年的25%``: quantity ``idx`` is the
+        baseline of a change whose end point is the next quantity. Returns where 由/从 stands
+        (the indicator ends before it) and the verb with 到/至 the end point takes; else None."""
+        doc, cands = clause.doc, clause.cands
+        if idx + 1 >= len(cands):
+            return None
+        c, nxt = cands[idx], cands[idx + 1]
+        j = c.start - 1
+        if j >= 1 and doc[j].norm_ == "的" and _YEAR_TOKEN.match(doc[j - 1].norm_):
+            j -= 2  # 由2020年的23%
+        if j < 0 or doc[j].norm_ not in ("由", "从"):
+            return None
+        verb = [t for t in doc[c.end:nxt.start] if not t.is_space]
+        if len(verb) >= 2 and verb[-1].norm_ == "的" and _YEAR_TOKEN.match(verb[-2].norm_):
+            verb = verb[:-2]  # 提高到2025年的25%
+        if not verb or not _TO_VERB.match("".join(t.norm_ for t in verb)):
+            return None
+        return j, verb
 
     def _item(self, clause: ClauseContext, chain: Chain, idx: int) -> Item:
         """The words around quantity ``idx``: its segment, what is left and right of it."""
@@ -294,6 +328,9 @@ class ItemReading(QuantityReading):
             indicator, text_span = chain.last["fields"]["indicator"], (r.text_start, item.c.end)
         else:
             indicator, text_span = None, (r.text_start, item.c.end)
+        base = self.compare_base_rx.search(normalise(indicator)) if indicator else None
+        if base and base.start() == 0:  # only the base of a change: the previous target's indicator
+            indicator = chain.last["fields"]["indicator"] if chain.last is not None else None
         indicator = self._clean_indicator(indicator or "")
         return (indicator, text_span, items) if indicator else None
 

@@ -300,6 +300,34 @@ THRESHOLDS = [
 # fmt: on
 
 
+# --- a change from a baseline to an end point: the end point is the target -----------------
+# fmt: off
+CHANGES = [
+    ("全市公园数量由120座增加到200座。", 2024, [T("全市公园数量", 200, "座", ">=")]),
+    ("森林覆盖率从2020年的23%提高到2025年的25%。", 2024, [T("森林覆盖率", 25, "%", ">=", year=2025)]),
+    ("万人发明专利拥有量由2020年的8件提高到2025年的15件。", 2022,
+     [T("万人发明专利拥有量", 15, "件", ">=", year=2025)]),
+    ("单位GDP能耗由0.5吨标准煤下降到0.45吨标准煤。", 2024, [T("单位GDP能耗", 0.45, "吨标准煤", "<=")]),
+    ("煤炭消费比重从37%下降至31%左右，非化石能源占比达到17.6%。", 2024,
+     [T("煤炭消费比重", 31, "%", "~"), T("非化石能源占比", 17.6, "%", ">=")]),
+    # a change measured against a base year after a level: the same indicator, not the base
+    ("数字经济核心产业增加值占GDP比重达到10%，较2020年提高2.2个百分点。", 2022,
+     [T("数字经济核心产业增加值占GDP比重", 10, "%", ">="),
+      T("数字经济核心产业增加值占GDP比重", 2.2, "个百分点", kind="increase")]),
+    ("较2020年提高2.2个百分点。", 2022, []),  # a base year alone names no indicator
+    # directional twins: without 由/从 both numbers are read, each for itself
+    ("全市公园120座，绿道200公里。", 2024, [T("全市公园", 120, "座"), T("绿道", 200, "公里")]),
+    # a change in a review is the past (B4), its end point included
+    ("过去五年，森林覆盖率由20%提高到23%。", 2024, []),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text,year,want", CHANGES)
+def test_a_change_from_a_baseline_commits_to_its_end_point(nlp, text, year, want):
+    assert brief(doc_targets(nlp, text, doc_year=year)) == want
+
+
 # Two items joined by 和/及 in one segment are two targets, as with 、 (invariance).
 JOINED = [
     (f"建成5G基站1万个以上{j}充电桩3000个。", [T("5G基站", 10000, "个", ">="), T("充电桩", 3000, "个")])
