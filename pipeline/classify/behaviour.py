@@ -76,6 +76,8 @@ CASES: list[tuple[str, str]] = [(label, text) for label, texts in MFT.items() fo
 PROCEDURAL = [
     "本方案自印发之日起施行。", "本意见自2024年1月1日起施行，有效期5年。", "本办法由市市场监督管理局负责解释。",
     "此前本市有关规定与本方案不一致的，以本方案为准。", "本措施自发布之日起实施，有效期至2027年12月31日。",
+    # the covering notice's request, with its addressees between 请 and 认真
+    "请各地各部门认真贯彻落实。", "请各市州人民政府、省直各有关部门认真贯彻执行。",
 ]
 # What a scraped page keeps of its site: share bars, attachments' file names, previous and
 # next links, the page's dates.
