@@ -56,6 +56,9 @@ _YEAR_OPENING = re.compile(rf"^({_YEAR})\s*年(?:上半年|下半年|前三季�
 _RANGE_OPENING = re.compile(rf"^{_YEAR}\s*年?\s*[-—–~～至到]+\s*({_YEAR})\s*年"
                             r"(?!\s*(?:前|底前|之前|以前|起|开始|后))")
 _CUTOFF = re.compile(rf"(?:截至|截止|截止到|截至到)\s*({_YEAR})\s*年")
+# A preamble's purpose sentence (``为…，现提出如下意见``, guide rule 4) looks ahead: it ends a
+# review that opened its paragraph (``近年来…取得积极成效…。为加快…，现提出如下意见。``).
+_PURPOSE_OPENING = re.compile(r"^为了?[^。]{4,}?(?:特制定|现提出|制定本|提出如下|现就|特提出|制定如下|制订本)")
 _PLAN_OPENING = re.compile(r"^[“\"]?(十[一二三四五六七八九]五)[”\"]?\s*(时期|期间|以来|期末|末)")
 # A plan period alone (``十四五``), not a deadline of its own (``十四五期末`` is one).
 _PLAN_ONLY = re.compile(r"^十[一二三四五六七八九]五$")
@@ -202,7 +205,7 @@ class DocumentYears:
         same_sentence = para == self._paragraph and self._open_sentence
         if para != self._paragraph:
             self._paragraph, self._paragraph_year, self._paragraph_past = para, None, past_opening
-        elif ahead:
+        elif ahead or _PURPOSE_OPENING.match(_ENUM.sub("", normalise(clause.text)).lstrip()):
             self._paragraph_past = False
         elif past_opening:
             self._paragraph_past = True

@@ -44,6 +44,16 @@ HEADING_MARKERS: list[tuple[str, re.Pattern[str]]] = [
 ]
 JUNK_LEAD = re.compile(r"^[？?•·●■□◆◇▪\s\u3000]+")
 JUNK_ONLY = re.compile(r"[？?•·●■□◆◇▪\s\u3000]*")
+# A line that is nothing but the title of one of a policy's parts (guide rule 2's bare
+# section titles) when a page lost its numbering (``一、`` kept in CSS or a list element):
+# ``总体要求``, ``重点任务``, ``保障措施``. It heads a part like ``一、保障措施`` would.
+PART_TITLE = re.compile(
+    r"(?:总体要求|總體要求|指导思想|指導思想|基本原则|基本原則|工作原则|工作原則|主要目标|主要目標|发展目标|發展目標"
+    r"|工作目标|工作目標|总体目标|總體目標|目标任务|目標任務|重点任务|重點任務|主要任务|主要任務|重点工作|重點工作"
+    r"|工作任务|工作任務|主要举措|主要舉措|重点举措|重點舉措|政策措施|工作措施|主要措施|具体措施|具體措施|保障措施"
+    r"|组织实施|組織實施|实施保障|實施保障|组织保障|組織保障|工作要求|保障机制|保障機制|发展基础|發展基礎|发展现状"
+    r"|發展現狀|面临形势|面臨形勢|发展环境|發展環境)[：:]?"
+)
 # An unnumbered run-in heading such as ``產品質量方面。`` at the start of a line.
 RUN_IN_HEADING = re.compile(r"^[^，,。；;:：]{1,14}方面[。:：]")
 
@@ -196,6 +206,8 @@ def segment(text: str) -> Segmentation:
             marker = heading_marker(line[junk.end():] if junk else line)
             if marker is None and md:
                 marker = (f"md{len(md.group(1))}", "")
+            if marker is None and PART_TITLE.fullmatch(MARKDOWN_LEAD.sub("", line).replace("*", "").strip(" \t\u3000")):
+                marker = ("title", "")
             if marker is None and RUN_IN_HEADING.match(MARKDOWN_LEAD.sub("", line)) and _run_in_allowed(text, ls, body_end):
                 marker = ("run_in", "")
             if stack and stack[-1][0] == "dash" and (marker is None or marker[0] != "dash"):

@@ -68,6 +68,39 @@ def test_a_page_without_headings(script):
     assert [(c["text"], c["label"]) for c in clauses] == [(t, lab) for t, (_, lab) in zip(lines, PAGE, strict=True)]
 
 
+# A page whose part titles lost their numbers (``总体要求`` for ``一、总体要求``), a review
+# opening its preamble: written here, labels by the guide (rule 2: a bare title is `other`;
+# rule 4: the purpose sentence is `goal`, though the review before it is the past).
+TITLED_PAGE = [
+    ("关于促进文化和旅游消费提质升级的实施意见", "other"),
+    ("各区人民政府，市政府各委、办、局：", "other"),
+    ("近年来，全市文化和旅游消费持续增长，但仍存在供给质量不高、消费环境有待改善等问题。", "other"),
+    ("为进一步激发文化和旅游消费潜力，经市政府同意，现提出如下意见。", "goal"),
+    ("总体要求", "other"),
+    ("坚持以人民为中心，坚持供给侧结构性改革与扩大内需相结合。", "goal"),
+    ("到2026年，全市文化和旅游消费总额年均增长8%以上，建成市级夜间文旅消费集聚区20个。", "target"),
+    ("重点任务", "other"),
+    ("丰富文化和旅游产品供给，推动景区、博物馆、剧场延长开放时间。", "measure"),
+    ("培育一批文旅消费新业态，发展沉浸式演艺和数字文旅。", "measure"),
+    ("改善文化和旅游消费环境，完善旅游厕所、停车场等公共服务设施。", "measure"),
+    ("保障措施", "other"),
+    ("建立由市政府分管领导召集的联席会议制度，统筹协调重大事项。", "safeguard"),
+    ("各区要将文旅消费工作纳入年度考核，加强督促检查。", "safeguard"),
+    ("加大财政资金支持力度，用好文化和旅游发展专项资金。", "safeguard"),
+    ("本意见自印发之日起施行。", "other"),
+]
+
+
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_a_page_whose_part_titles_lost_their_numbers(script):
+    from pipeline.predict import predict_text
+
+    lines = [t if script == "simplified" else converter("s2t")(t) for t, _ in TITLED_PAGE]
+    clauses = predict_text("\n".join(lines), doc_year=2024)["clauses"]
+    assert [(c["text"], c["label"]) for c in clauses] == [(t, lab) for t, (_, lab) in
+                                                          zip(lines, TITLED_PAGE, strict=True)]
+
+
 @pytest.mark.parametrize("text", PROCEDURAL)
 def test_a_procedural_closing_sentence_is_other_alone(text):
     """Guide rule 4: entry into force, validity, interpretation — procedure, not policy."""

@@ -445,3 +445,20 @@ def test_traditional_script_gives_the_same_targets(nlp, sentence):
     a = brief(doc_targets(nlp, sentence, doc_year=2024))
     b = [tuple(t2s(x) if isinstance(x, str) else x for x in r) for r in brief(doc_targets(nlp, trad, doc_year=2024))]
     assert a == b
+
+
+# A review opening a paragraph makes the paragraph the past until something looks ahead: a
+# deadline, or the preamble's purpose sentence (guide rule 4, ``为…，现提出如下意见``).
+REVIEW_THEN = [
+    ("近年来，全市新增公园120座，但仍存在短板。为加快生态建设，现提出如下意见。", [True, False]),
+    ("近年來，全市新增公園120座。為加快生態建設，特制定本方案。", [True, False]),
+    # directional twin: without a purpose, the review goes on
+    ("近年来，全市新增公园120座。全市绿道长度200公里。", [True, True]),
+]
+
+
+@pytest.mark.parametrize("text,want", REVIEW_THEN)
+def test_a_purpose_sentence_ends_the_review_of_its_paragraph(nlp, text, want):
+    past: list[bool] = []
+    extract_document_targets(nlp, segment(text).clauses, None, doc_year=2024, text=text, past=past)
+    assert past == want

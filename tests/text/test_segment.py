@@ -199,3 +199,34 @@ def test_a_flattened_page_keeps_its_headings() -> None:
 ])
 def test_numbers_inside_a_sentence_are_not_headings(text: str) -> None:
     assert not any(c.is_heading for c in segment(text).clauses)
+
+
+# A page whose part titles lost their numbers: a line that is only a part's title heads the
+# part like ``一、保障措施`` would, and numbered provisions below it nest under it.
+UNNUMBERED = ("总体要求\n坚持系统推进。\n重点任务\n（一）加强标准建设。\n推进标准化试点。\n"
+              "**保障措施**\n加强组织领导。\n組織實施：\n各部门要抓好落实。")
+
+
+def test_a_line_that_is_only_a_part_title_heads_the_part() -> None:
+    got = [(c.text, c.section, c.is_heading) for c in segment(UNNUMBERED).clauses]
+    assert got == [
+        ("总体要求", (), True),
+        ("坚持系统推进。", ("总体要求",), False),
+        ("重点任务", (), True),
+        ("（一）加强标准建设。", ("重点任务",), True),
+        ("推进标准化试点。", ("重点任务", "（一）加强标准建设。"), False),
+        ("**保障措施**", (), True),
+        ("加强组织领导。", ("**保障措施**",), False),
+        ("組織實施：", (), True),
+        ("各部门要抓好落实。", ("組織實施：",), False),
+    ]
+
+
+@pytest.mark.parametrize("text", [
+    "保障措施到位。",  # a sentence that opens with a part's title
+    "加强保障措施",  # a title inside a longer line
+    "重点任务：推进标准化试点。",  # a run-in title with body text on its line
+    "主要目标和重点任务",
+])
+def test_a_title_word_inside_a_sentence_does_not_head_a_part(text: str) -> None:
+    assert not any(c.is_heading for c in segment(text).clauses)
