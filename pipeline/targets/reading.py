@@ -30,6 +30,8 @@ from pipeline.text.numbers import clean
 # The change from a baseline to an end point (``由…提高到…``, ``从…下降至…``).
 _TO_VERB = re.compile(r"^(?:提高|增加|增长|提升|扩大|上升|下降|降低|减少|压减|缩小|缩减|降)?(?:到|至)$")
 _YEAR_TOKEN = re.compile(r"^(?:19|20)\d{2}年(?:底|末)?$")
+# Words that open the base of a comparison (``较2020年``), where a subject ends.
+_BASE_WORDS = frozenset({"较", "比", "与", "同", "相比", "相较"})
 # A bound written before a quantity that qualifies what follows (``超10亿元企业``).
 THRESHOLD_PREFIX = frozenset({"超", "超过", "过", "逾"})
 
@@ -326,13 +328,47 @@ class ItemReading(QuantityReading):
             chain.after_verb = False
         elif chain.last is not None:
             indicator, text_span = chain.last["fields"]["indicator"], (r.text_start, item.c.end)
+            share = indicator.find("占")
+            if share > 0 and r.kind == "increase" and item.c.unit == "%":
+                indicator = indicator[:share]  # ``…占GDP比重达到50%，年均增速10%``: the subject grows
         else:
             indicator, text_span = None, (r.text_start, item.c.end)
+        if indicator and normalise(indicator).startswith("占"):
+            subject = self._share_subject(clause, chain, item)
+            indicator = subject + indicator if subject else indicator
         base = self.compare_base_rx.search(normalise(indicator)) if indicator else None
         if base and base.start() == 0:  # only the base of a change: the previous target's indicator
             indicator = chain.last["fields"]["indicator"] if chain.last is not None else None
         indicator = self._clean_indicator(indicator or "")
         return (indicator, text_span, items) if indicator else None
+
+    def _share_subject(self, clause: ClauseContext, chain: Chain, item: Item) -> str | None:
+        """``全省数字经济规模突破5万亿元，占GDP比重达到50%``: the subject a share (``占…比重``)
+        leaves out — the previous target's indicator (before its own 占), else the words that
+        open the clause up to its first verb, comparator, base or number."""
+        if chain.last is not None:
+            prev = chain.last["fields"]["indicator"]
+            k = prev.find("占")
+            return prev if k < 0 else prev[:k] or None
+        doc, segment = clause.doc, []
+        for t in doc[:item.seg_start]:
+            if t.is_space:
+                continue
+            if not self._hard(doc, t.i, clause.depth):
+                segment.append(t)
+                continue
+            words = self._strip_leading(segment, clause.deadlines)
+            if words:
+                break
+            segment = []
+        words = self._strip_leading(segment, clause.deadlines)
+        subject = []
+        for t in words:
+            if t.norm_ in self.item_words or t.norm_ in _BASE_WORDS or t._.num_like or t._.pct_like \
+                    or self._phrase_at_start([t], self.kind_verbs):
+                break
+            subject.append(t)
+        return self._span_text(doc, subject) if subject else None
 
     def _indicator_after(self, clause: ClauseContext, item: Item, r: LeftWords) -> tuple[str, tuple[int, int]]:
         """The indicator after the number (``建成6个国家级…中心``), with a short subject before

@@ -323,6 +323,32 @@ CHANGES = [
 # fmt: on
 
 
+# A share (占…比重) after its subject's own figure leaves the subject out; the indicator has it.
+# fmt: off
+SHARES = [
+    ("到2025年，全省数字经济规模突破5万亿元，占GDP比重达到50%以上，年均增速保持在10%以上。", 2022,
+     [T("全省数字经济规模", 5000000000000, "元", ">", year=2025),
+      T("全省数字经济规模占GDP比重", 50, "%", ">=", year=2025),
+      T("全省数字经济规模", 10, "%", ">=", kind="increase", year=2025, per_year=True)]),
+    ("全市服务业增加值达到5000亿元，占地区生产总值比重提高2个百分点。", 2024,
+     [T("全市服务业增加值", 500000000000, "元", ">="),
+      T("全市服务业增加值占地区生产总值比重", 2, "个百分点", kind="increase")]),
+    # the subject opens the sentence without a figure of its own
+    ("到2025年，煤炭消费总量较2020年下降，占一次能源消费比重下降至30%左右。", 2022,
+     [T("煤炭消费总量占一次能源消费比重", 30, "%", "~", year=2025)]),
+    # invariance: a share written out in full is read as before
+    ("数字经济核心产业增加值占GDP比重达到10%。", 2022, [T("数字经济核心产业增加值占GDP比重", 10, "%", ">=")]),
+    # a verb opening the sentence is no subject
+    ("加快发展数字经济，占GDP比重达到10%。", 2022, [T("占GDP比重", 10, "%", ">=")]),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text,year,want", SHARES)
+def test_a_share_takes_the_subject_its_sentence_left_out(nlp, text, year, want):
+    assert brief(doc_targets(nlp, text, doc_year=year)) == want
+
+
 @pytest.mark.parametrize("text,year,want", CHANGES)
 def test_a_change_from_a_baseline_commits_to_its_end_point(nlp, text, year, want):
     assert brief(doc_targets(nlp, text, doc_year=year)) == want
