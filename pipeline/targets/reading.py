@@ -25,6 +25,7 @@ from pipeline.targets.rules import (
     _bracket_depth,
 )
 from pipeline.targets.tokenizer import normalise
+from pipeline.targets.words import LEVEL_ONLY, with_level
 from pipeline.text.numbers import clean
 
 # The change from a baseline to an end point (``由…提高到…``, ``从…下降至…``).
@@ -333,6 +334,8 @@ class ItemReading(QuantityReading):
                 indicator = indicator[:share]  # ``…占GDP比重达到50%，年均增速10%``: the subject grows
         else:
             indicator, text_span = None, (r.text_start, item.c.end)
+        if indicator and chain.last is not None and LEVEL_ONLY.fullmatch(indicator):
+            indicator = with_level(indicator, chain.last["fields"]["indicator"])
         if indicator and normalise(indicator).startswith("占"):
             subject = self._share_subject(clause, chain, item)
             indicator = subject + indicator if subject else indicator

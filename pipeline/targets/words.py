@@ -30,6 +30,17 @@ from pipeline.targets.rules import (
 )
 from pipeline.targets.tokenizer import normalise
 
+# An administrative level alone (``省级``, ``国家级``, ``市级以上``): an item that names only its
+# level shares the head of the item beside it (``国家级示范区5个、省级20个``).
+LEVEL_ONLY = re.compile(r"[\u4e00-\u9fff]{1,3}级(?:及?以上)?")
+
+
+def with_level(level: str, reference: str) -> str:
+    """``省级`` with the head of ``国家级农业标准化示范区`` → ``省级农业标准化示范区``; the level
+    alone when the reference does not open with a level of its own."""
+    m = LEVEL_ONLY.match(reference)
+    return level + reference[m.end():] if m and m.end() < len(reference) else level
+
 
 class RuleWords:
     """Word lists of the rules (set by ``TargetRecognizer.set_rules``) and helpers over them."""
@@ -209,8 +220,11 @@ class RuleWords:
                 prefix = self._span_text(doc, first[:j])
                 break
         out = []
+        last = self._span_text(doc, items[-1])
         for k, it in enumerate(items):
             body = self._span_text(doc, it)
+            if k < len(items) - 1 and LEVEL_ONLY.fullmatch(body):
+                body = with_level(body, last)  # ``国家级和省级专精特新企业``: the levels share the head
             out.append(body + tail if k == 0 or body.startswith(prefix) else prefix + body + tail)
         return out
 

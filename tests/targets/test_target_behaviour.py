@@ -344,6 +344,26 @@ SHARES = [
 # fmt: on
 
 
+# An item that names only its level (省级, 国家级) shares the head of the item beside it.
+# fmt: off
+LEVELS = [
+    ("建成国家级农业标准化示范区5个、省级20个。",
+     [T("国家级农业标准化示范区", 5, "个"), T("省级农业标准化示范区", 20, "个")]),
+    ("国家级和省级专精特新企业分别达到100家和1000家。",
+     [T("国家级专精特新企业", 100, "家", ">="), T("省级专精特新企业", 1000, "家", ">=")]),
+    ("培育国家级、省级、市级龙头企业分别达到10家、50家和200家。",
+     [T("国家级龙头企业", 10, "家", ">="), T("省级龙头企业", 50, "家", ">="), T("市级龙头企业", 200, "家", ">=")]),
+    # directional twin: items with heads of their own keep them
+    ("建成国家级示范区5个、省级产业园20个。", [T("国家级示范区", 5, "个"), T("省级产业园", 20, "个")]),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text,want", LEVELS)
+def test_an_item_naming_only_its_level_shares_the_head(nlp, text, want):
+    assert brief(doc_targets(nlp, text)) == want
+
+
 @pytest.mark.parametrize("text,year,want", SHARES)
 def test_a_share_takes_the_subject_its_sentence_left_out(nlp, text, year, want):
     assert brief(doc_targets(nlp, text, doc_year=year)) == want
