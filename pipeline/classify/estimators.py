@@ -36,6 +36,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "estimator": "svc", "C": 1.0, "class_weight": "balanced", "ngram_max": 3, "min_df": 2, "section_last": 1,
     "context_dropout": 0.3, "router": True, "heading_noise": 1.0, "review_facts": False, "pages": True,
     "edges": True, "words": True, "reading_estimator": "lr", "reading_C": 8.0,
+    "sequence": 0.5, "sequence_prior": 0.5, "sequence_temperature": 0.6,
 }
 
 
@@ -147,12 +148,21 @@ class ContextRouter(ClassifierMixin, BaseEstimator):
     review_facts: bool = False  # models pickled before the parameter existed
     flat: Any = None  # models pickled before the page model existed
     flat_: Any = None
+    sequence: float = 0.0  # models pickled before the smoothing existed: none
+    sequence_prior: float = 0.5
+    sequence_temperature: float = 1.0
+    transitions_: dict[str, np.ndarray] | None = None
+    prior_: np.ndarray | None = None
 
-    def __init__(self, with_context: Any = None, alone: Any = None, review_facts: bool = False, flat: Any = None):
+    def __init__(self, with_context: Any = None, alone: Any = None, review_facts: bool = False, flat: Any = None,
+                 sequence: float = 0.0, sequence_prior: float = 0.5, sequence_temperature: float = 1.0):
         self.with_context = with_context
         self.alone = alone
         self.review_facts = review_facts
         self.flat = flat
+        self.sequence = sequence
+        self.sequence_prior = sequence_prior
+        self.sequence_temperature = sequence_temperature
 
     def fit(self, X: Any, y: Any) -> ContextRouter:
         from sklearn.base import clone
@@ -168,6 +178,20 @@ class ContextRouter(ClassifierMixin, BaseEstimator):
                 pages = [(flat_copy(x), lab) for x, lab in zip(X, y, strict=True)]
             self.flat_ = clone(self.flat).fit([p for p, _ in pages], [lab for _, lab in pages])
         self.classes_ = self.with_context_.classes_
+        self.transitions_ = None
+        if self.sequence > 0:  # the label sequences of the training documents, as read in context and as pages
+            from pipeline.classify.sequence import document_runs, transition_matrix
+
+            in_context = document_runs(X, [True] * len(X))
+            flat = [x.get("flat") for x in X]
+            as_pages = document_runs([f or {} for f in flat], [f is not None for f in flat])
+            self.transitions_ = {
+                "context": transition_matrix([[y[i] for i in r] for r in in_context], self.classes_),
+                "flat": transition_matrix([[y[i] for i in r] for r in as_pages] or
+                                          [[y[i] for i in r] for r in in_context], self.classes_),
+            }
+            counts = Counter(y)
+            self.prior_ = np.array([counts[c] for c in self.classes_], dtype=float) / len(y)
         return self
 
     def route(self, x: dict[str, Any]) -> str:
@@ -187,6 +211,19 @@ class ContextRouter(ClassifierMixin, BaseEstimator):
                 proba = predict_proba_dedup(model, [X[i] for i in idx])
                 cols = [list(model.classes_).index(c) for c in self.classes_]
                 out[idx] = proba[:, cols]
+        return self._smooth(X, routes, out)
+
+    def _smooth(self, X: list[dict[str, Any]], routes: list[str], out: np.ndarray) -> np.ndarray:
+        """Each document's clauses read in context, or as a page, smoothed along their order
+        (``pipeline.classify.sequence``); a clause read alone is not."""
+        if not self.sequence or not self.transitions_ or self.prior_ is None:
+            return out
+        from pipeline.classify.sequence import document_runs, smooth
+
+        for name in ("context", "flat"):
+            for run in document_runs(X, [r == name for r in routes]):
+                out[run] = smooth(out[run], self.transitions_[name], self.prior_, self.sequence, self.sequence_prior,
+                                  self.sequence_temperature)
         return out
 
     def predict(self, X: Any) -> np.ndarray:
@@ -218,7 +255,9 @@ def build_pipeline(params: dict[str, Any] | None = None, features: FeatureSet = 
                  "estimator": p.get("reading_estimator", p["estimator"]), "C": p.get("reading_C", p["C"])}
     return ContextRouter(build_one_pipeline(p, features), build_one_pipeline(no_copies, alone),
                          review_facts=bool(p.get("review_facts", False)),
-                         flat=build_one_pipeline(no_copies, pages) if p.get("pages", False) else None)
+                         flat=build_one_pipeline(no_copies, pages) if p.get("pages", False) else None,
+                         sequence=float(p.get("sequence", 0.0)), sequence_prior=float(p.get("sequence_prior", 0.5)),
+                         sequence_temperature=float(p.get("sequence_temperature", 1.0)))
 
 
 def build_one_pipeline(params: dict[str, Any] | None = None, features: FeatureSet = FeatureSet()) -> Pipeline:

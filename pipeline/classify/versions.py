@@ -169,6 +169,11 @@ def routes(p: dict[str, Any]) -> list[str]:
         out.append(f"pages of {ContextRouter.PAGE_MIN_CLAUSES} clauses or more without a heading: the clause{extra}, "
                    f"neighbours, position, cues; {reading}")
     out.append(f"a sentence or a snippet: the clause{extra}, cues; {reading}")
+    if p.get("sequence"):
+        out.append(f"a document's or page's labels smoothed along its clauses (forward-backward, transitions "
+                   f"counted on the training documents, weight {p['sequence']}, prior power "
+                   f"{p.get('sequence_prior', 0.5)}, confidence tempered by the power {p.get('sequence_temperature', 1.0)}); "
+                   "a sentence or snippet read clause by clause is not")
     return out
 
 
