@@ -115,7 +115,15 @@ class ItemReading(QuantityReading):
         left = [t for t in doc[(soft[-1] + 1) if soft else item_start:c.start] if not t.is_space]
         between = [t for t in doc[item_start:c.start] if not t.is_space]
         next_start = clause.cands[idx + 1].start if idx + 1 < len(clause.cands) else len(doc)
-        right_end = c.end
+        right_end = aside_end = c.end
+        if c.end < len(doc) and doc[c.end].norm_ in OPENERS:
+            # ``2400户（累计约3600户）大中型餐饮单位``: an aside in brackets right after the number is
+            # not what is counted; the words after it are, and its own numbers are read for themselves.
+            close = next((j for j in range(c.end + 1, seg_end) if doc[j].norm_ in CLOSERS
+                          and depth[j] == depth[c.end] + 1), None)
+            if close is not None:
+                right_end = aside_end = close + 1
+                next_start = next((k.start for k in clause.cands[idx + 1:] if k.start >= aside_end), len(doc))
         while right_end < min(seg_end, next_start):
             if doc[right_end].norm_ in LIST_JOINERS and right_end + 1 < len(doc) and \
                     (doc[right_end + 1]._.num_like or doc[right_end + 1]._.pct_like or next_start < seg_end):
@@ -125,7 +133,10 @@ class ItemReading(QuantityReading):
                     or doc[right_end + 1]._.pct_like or right_end == c.end):
                 break
             right_end += 1
-        right = [t for t in doc[c.end:right_end] if not t.is_space and t.norm_ not in HARD_BOUNDARY]
+        right = [t for t in doc[aside_end:right_end] if not t.is_space and t.norm_ not in HARD_BOUNDARY]
+        inside = bool(left) and left[0].i > 0 and doc[left[0].i - 1].norm_ in OPENERS  # words of its own bracket
+        while inside and right and right[-1].norm_ in CLOSERS and depth[right[-1].i] == depth[c.start]:
+            right.pop()  # ``（其中公共充电桩3000个）``: the bracket the item stands in closes after it
         if all(t.norm_ in LIST_JOINERS for t in right):
             right = []
         return Item(c, idx, seg_start, seg_end, item_start, new_chain, soft, left, between, right)
@@ -277,7 +288,9 @@ class ItemReading(QuantityReading):
         if r.lead_verb and (item.new_chain or not item.soft):
             chain.kind = lead_kind
         if r.kind is None:
-            r.kind = lead_kind if r.lead_verb else chain.kind
+            # an item with a level comparator of its own (``（累计达到5万个）``) does not take the list's change
+            r.kind = lead_kind if r.lead_verb else None if r.prefix_cmp in (">=", "<=", "~", "=") and \
+                r.prefix_word and not item.new_chain else chain.kind
         if r.kind is None and not r.lead_verb and not r.verb_before and r.prefix_cmp is None:
             r.kind = chain.clause_kind  # ``新增公园600座，骨干绿道500公里``: the verb still governs
         elif r.lead_verb or r.verb_before or r.prefix_cmp is not None:

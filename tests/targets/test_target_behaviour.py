@@ -359,6 +359,28 @@ LEVELS = [
 # fmt: on
 
 
+# An aside in brackets right after a number: the words after it are what is counted, and its
+# own figures are read for themselves (with a level comparator of their own: kind level).
+# fmt: off
+ASIDES = [
+    ("新建充电桩1万个（其中公共充电桩3000个）。",
+     [T("充电桩", 10000, "个", kind="increase"), T("公共充电桩", 3000, "个", kind="increase")]),
+    ("新增5G基站2万个（累计达到5万个）。",
+     [T("5G基站", 20000, "个", kind="increase"), T("5G基站", 50000, "个", ">=")]),
+    ("全市新增2400户（累计约3600户）大中型餐饮单位纳入监管平台。",
+     [T("全市大中型餐饮单位纳入监管平台", 2400, "户", kind="increase")]),
+    # invariance: a unit in brackets (个（套）) is still the unit; weights in brackets are no targets
+    ("建成6个（套）国家级检测中心。", [T("国家级检测中心", 6, "个（套）")]),
+    ("考评分值=日常监测（60%）+实地调研（20%）+民意调查（20%）。", []),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text,want", ASIDES)
+def test_an_aside_in_brackets_after_a_number(nlp, text, want):
+    assert brief(doc_targets(nlp, text)) == want
+
+
 @pytest.mark.parametrize("text,want", LEVELS)
 def test_an_item_naming_only_its_level_shares_the_head(nlp, text, want):
     assert brief(doc_targets(nlp, text)) == want
