@@ -11,7 +11,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from pipeline.targets.items import Candidate
-from pipeline.targets.rules import HARD_BOUNDARY, SOFT_BOUNDARY, _numeric_kind
+from pipeline.targets.rules import DIST_JOINERS, HARD_BOUNDARY, SOFT_BOUNDARY, _numeric_kind
 from pipeline.targets.tokenizer import normalise
 from pipeline.targets.words import RuleWords
 from pipeline.text.numbers import parse_quantity
@@ -184,6 +184,11 @@ class QuantityReading(RuleWords):
                     and not self._counted(doc, c):
                 continue  # 一次, 一个, 两项 before a noun: an article or a count, not a target
             cands.append(c)
+        for a, b in zip(cands, cands[1:], strict=False):
+            # ``分别提高5个和8个百分点``: a unit written once for the items of a list
+            if b.unit.startswith(a.unit) and len(b.unit) > len(a.unit) and a.unit and \
+                    all(t.norm_ in DIST_JOINERS for t in doc[a.end:b.start] if not t.is_space):
+                a.unit = b.unit
         return cands
 
     # -- helpers -------------------------------------------------------------

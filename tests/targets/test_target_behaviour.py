@@ -376,6 +376,24 @@ ASIDES = [
 # fmt: on
 
 
+# A unit written once for a list's items; a bound that narrows (缩小到, 压缩至) is `<=`.
+# fmt: off
+SHARED_UNITS = [
+    ("关键工序数控化率、数字化研发设计工具普及率分别提高5个和8个百分点。",
+     [T("关键工序数控化率", 5, "个百分点", kind="increase"),
+      T("数字化研发设计工具普及率", 8, "个百分点", kind="increase")]),
+    ("城乡居民收入比缩小到1.8以内。", [T("城乡居民收入比", 1.8, "", "<=")]),
+    # directional twin: two counts with units of their own keep them
+    ("培育龙头企业5家、示范基地8个。", [T("龙头企业", 5, "家"), T("示范基地", 8, "个")]),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("text,want", SHARED_UNITS)
+def test_a_unit_written_once_and_narrowing_bounds(nlp, text, want):
+    assert brief(doc_targets(nlp, text)) == want
+
+
 @pytest.mark.parametrize("text,want", ASIDES)
 def test_an_aside_in_brackets_after_a_number(nlp, text, want):
     assert brief(doc_targets(nlp, text)) == want
