@@ -21,6 +21,7 @@ they read 0.010 and 0.012 (chosen on the same out-of-fold marginals, 0.5–1.0).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -78,3 +79,50 @@ def document_runs(X: Sequence[dict[str, Any]], keep: Sequence[bool]) -> list[lis
             runs.append([])
         runs[-1].append(i)
     return runs
+
+
+def fit_transitions(X: Sequence[dict[str, Any]], y: Sequence[Any], classes: Sequence[Any]
+                    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The transitions of the training documents' gold label sequences, as read in context
+    (every clause in order) and as pages (the clauses with a ``flat`` view, headings gone),
+    and the label prior."""
+    in_context = document_runs(X, [True] * len(X))
+    flat = [x.get("flat") for x in X]
+    as_pages = document_runs([f or {} for f in flat], [f is not None for f in flat])
+    runs = [[y[i] for i in r] for r in in_context]
+    transitions = {"context": transition_matrix(runs, classes),
+                   "flat": transition_matrix([[y[i] for i in r] for r in as_pages] or runs, classes)}
+    counts = Counter(y)
+    return transitions, np.array([counts[c] for c in classes], dtype=float) / max(1, len(y))
+
+
+def smooth_routes(X: Sequence[dict[str, Any]], routes: Sequence[str], out: np.ndarray,
+                  transitions: dict[str, np.ndarray], prior: np.ndarray, weight: float, prior_power: float,
+                  temperature: float) -> np.ndarray:
+    """Each document's clauses read in context, or as a page, smoothed along their order; a
+    clause read alone is not (``ContextRouter.route`` names the route of each)."""
+    for name in ("context", "flat"):
+        for run in document_runs(X, [r == name for r in routes]):
+            out[run] = smooth(out[run], transitions[name], prior, weight, prior_power, temperature)
+    return out
+
+
+# Guide rule 2: a bare section title (``三、保障措施``, ``(三)发展目标``, and ``保障措施`` on its
+# own line when a page lost the number) is `other`, whatever stands around it; on the gold,
+# all 64 such clauses are `other`.
+BARE_TITLE_CONFIDENCE = 0.99
+
+
+def bare_titles(X: Sequence[dict[str, Any]], out: np.ndarray, classes: list[Any]) -> np.ndarray:
+    """Rows of bare section titles set to `other` (``BARE_TITLE_CONFIDENCE``)."""
+    from pipeline.text.segment import is_bare_title
+
+    if "other" not in classes:
+        return out
+    k = classes.index("other")
+    for i, x in enumerate(X):
+        if len(x.get("text", "")) <= 24 and is_bare_title(x["text"]):
+            row = np.full(len(classes), (1 - BARE_TITLE_CONFIDENCE) / max(1, len(classes) - 1))
+            row[k] = BARE_TITLE_CONFIDENCE
+            out[i] = row
+    return out

@@ -54,6 +54,20 @@ PART_TITLE = re.compile(
     r"|组织实施|組織實施|实施保障|實施保障|组织保障|組織保障|工作要求|保障机制|保障機制|发展基础|發展基礎|发展现状"
     r"|發展現狀|面临形势|面臨形勢|发展环境|發展環境)[：:]?"
 )
+
+
+def is_bare_title(text: str) -> bool:
+    """Whether a clause is nothing but a part's title, numbered or not (``三、保障措施``,
+    ``（一）发展目标``, ``**保障措施**``, ``组织实施：``): guide rule 2's bare section title."""
+    core = MARKDOWN_LEAD.sub("", text.strip()).replace("*", "").strip(" \t\u3000")
+    for _, rx in HEADING_MARKERS:
+        m = rx.match(core)
+        if m:
+            core = core[m.end():].lstrip(" \t\u3000、.．")
+            break
+    return bool(PART_TITLE.fullmatch(core.rstrip("。 \t\u3000")))
+
+
 # An unnumbered run-in heading such as ``產品質量方面。`` at the start of a line.
 RUN_IN_HEADING = re.compile(r"^[^，,。；;:：]{1,14}方面[。:：]")
 
