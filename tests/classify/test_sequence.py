@@ -77,3 +77,14 @@ def test_a_temperature_below_one_tempers_the_confidence_and_keeps_every_decision
     assert [int(r.argmax()) for r in tempered] == [int(r.argmax()) for r in sure]
     assert (tempered.max(axis=1) < sure.max(axis=1)).all()
     assert tempered.sum(axis=1) == pytest.approx(np.ones(len(P)))
+
+
+def test_a_bare_section_title_is_other_whatever_its_probabilities():
+    from pipeline.classify.sequence import BARE_TITLE_CONFIDENCE, bare_titles
+
+    classes = ["goal", "measure", "other"]
+    X = [{"text": "总体要求"}, {"text": "坚持系统推进。"}, {"text": "三、保障措施"}]
+    out = bare_titles(X, np.array([[0.6, 0.1, 0.3], [0.9, 0.05, 0.05], [0.1, 0.8, 0.1]]), classes)
+    assert [classes[int(r.argmax())] for r in out] == ["other", "goal", "other"]
+    assert out[0, 2] == pytest.approx(BARE_TITLE_CONFIDENCE)
+    assert out.sum(axis=1) == pytest.approx(np.ones(3))
