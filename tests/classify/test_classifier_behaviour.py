@@ -58,14 +58,21 @@ PAGE = [
 ]
 
 
-@pytest.mark.parametrize("script", ["simplified", "traditional"])
-def test_a_page_without_headings(script):
+def read_page(table: list[tuple[str, str]], script: str) -> tuple[list[dict], list[tuple[str, str]]]:
+    """The clauses ``predict`` makes of a page written one clause per line (in ``script``),
+    and the (text, label) pairs the table wants of them."""
     from pipeline.predict import predict_text
 
-    lines = [t if script == "simplified" else converter("s2t")(t) for t, _ in PAGE]
+    lines = [t if script == "simplified" else converter("s2t")(t) for t, _ in table]
     clauses = predict_text("\n".join(lines), doc_year=2024)["clauses"]
+    return clauses, [(t, lab) for t, (_, lab) in zip(lines, table, strict=True)]
+
+
+@pytest.mark.parametrize("script", ["simplified", "traditional"])
+def test_a_page_without_headings(script):
+    clauses, want = read_page(PAGE, script)
     assert all(not c["section"] for c in clauses)
-    assert [(c["text"], c["label"]) for c in clauses] == [(t, lab) for t, (_, lab) in zip(lines, PAGE, strict=True)]
+    assert [(c["text"], c["label"]) for c in clauses] == want
 
 
 # A page whose part titles lost their numbers (``总体要求`` for ``一、总体要求``), a review
@@ -93,12 +100,8 @@ TITLED_PAGE = [
 
 @pytest.mark.parametrize("script", ["simplified", "traditional"])
 def test_a_page_whose_part_titles_lost_their_numbers(script):
-    from pipeline.predict import predict_text
-
-    lines = [t if script == "simplified" else converter("s2t")(t) for t, _ in TITLED_PAGE]
-    clauses = predict_text("\n".join(lines), doc_year=2024)["clauses"]
-    assert [(c["text"], c["label"]) for c in clauses] == [(t, lab) for t, (_, lab) in
-                                                          zip(lines, TITLED_PAGE, strict=True)]
+    clauses, want = read_page(TITLED_PAGE, script)
+    assert [(c["text"], c["label"]) for c in clauses] == want
 
 
 @pytest.mark.parametrize("text", PROCEDURAL)
