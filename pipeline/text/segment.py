@@ -55,11 +55,15 @@ PART_TITLE = re.compile(
     r"|發展現狀|面临形势|面臨形勢|发展环境|發展環境)[：:]?"
 )
 
+# A list bullet or markdown list mark in front of a line (``• ``, ``- ``), as the classifier
+# ignores it (``features._LEAD_MARKS``).
+_LIST_LEAD = re.compile(r"^(?:[\s\u3000]*(?:[-*+•·●▪■◆►>]|#{1,6})[\s\u3000]+|[\s\u3000]*[•·●▪■◆►])+")
+
 
 def is_bare_title(text: str) -> bool:
     """Whether a clause is nothing but a part's title, numbered or not (``三、保障措施``,
     ``（一）发展目标``, ``**保障措施**``, ``组织实施：``): guide rule 2's bare section title."""
-    core = MARKDOWN_LEAD.sub("", text.strip()).replace("*", "").strip(" \t\u3000")
+    core = MARKDOWN_LEAD.sub("", _LIST_LEAD.sub("", text.strip())).replace("*", "").strip(" \t\u3000")
     for _, rx in HEADING_MARKERS:
         m = rx.match(core)
         if m:

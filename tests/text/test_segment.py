@@ -235,6 +235,7 @@ def test_a_title_word_inside_a_sentence_does_not_head_a_part(text: str) -> None:
 @pytest.mark.parametrize("text,bare", [
     ("三、保障措施", True), ("（三）发展目标", True), ("二、主要任务", True), ("保障措施", True),
     ("**一、总体要求**", True), ("組織實施：", True), ("1.总体目标", True), ("（一）发展目标。", True),
+    ("• 三、保障措施", True), ("- 保障措施", True), ("## 二、主要任务", True),
     # a heading that states an action is labelled by what it says (guide rule 2)
     ("（一）加强组织领导。", False), ("一、加快传统产业绿色低碳改造", False), ("主要目标和重点任务", False),
     ("保障措施到位。", False),
