@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from sklearn.metrics import f1_score  # noqa: E402
 
 from pipeline.classify import decide, lodo_probabilities  # noqa: E402
-from pipeline.classify.robustness import ViewOf, Views, perturbed_views  # noqa: E402
+from pipeline.classify.robustness import Views, perturbed_lookups, perturbed_views  # noqa: E402
 from pipeline.settings import LABELS  # noqa: E402
 
 NAMES = ["neutral heading added", "neutral heading removed", "Chinese numerals"]
@@ -46,9 +46,7 @@ def main(argv: list[str]) -> int:
     out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else ROOT / "docs" / "heading-noise.jsonl"
     args = [a for i, a in enumerate(argv) if a != "--out" and (i == 0 or argv[i - 1] != "--out")]
     X, y, groups, base, table = views()
-    lookups: dict[str, Any] = {"context": lambda x: x, "base": ViewOf(base)}
-    for n, t in table.items():
-        lookups[n] = ViewOf([a if a is not None else b for a, b in zip(t, base, strict=True)])
+    lookups: dict[str, Any] = {"context": lambda x: x, **perturbed_lookups(base, table)}
     for arg in args:
         params = json.loads(arg) if arg.startswith("{") else {"heading_noise": float(arg)}
         t0 = time.time()

@@ -202,7 +202,8 @@ class ContextRouter(ClassifierMixin, BaseEstimator):
                 proba = predict_proba_dedup(model, [X[i] for i in idx])
                 cols = [list(model.classes_).index(c) for c in self.classes_]
                 out[idx] = proba[:, cols]
-        from pipeline.classify.sequence import bare_titles, smooth_routes
+        from pipeline.classify.joint import bare_titles
+        from pipeline.classify.sequence import smooth_routes
 
         if self.sequence and self.transitions_ and self.prior_ is not None:
             out = smooth_routes(X, routes, out, self.transitions_, self.prior_, self.sequence,

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from pipeline.text.segment import LIST_LEAD
+
 # The version of what ``document_features`` and the Pipeline's transformers compute: a
 # model is only loaded by code that computes the features it was trained on (the registry
 # records the version; the retrain flow retrains when it differs). Raise it when they change.
@@ -29,7 +31,7 @@ _COMPARATOR = re.compile(r"以上|以下|以内|不低于|不少于|不超过|�
 
 # What a clause's label does not depend on: list bullets and markdown marks in front, the
 # final punctuation, emphasis marks, the script, and how a number is written.
-_LEAD_MARKS = re.compile(r"^(?:[\s\u3000]*(?:[-*+•·●▪■◆►>]|#{1,6})[\s\u3000]+|[\s\u3000]*[•·●▪■◆►])+")
+_LEAD_MARKS = LIST_LEAD
 _END_MARKS = re.compile(r"[。；;，,：:！!？?、\s\u3000]+$")
 _CN_QUANTITY = re.compile(
     r"(?:百分之)?[零〇一二两三四五六七八九十百千万亿]*[一二两三四五六七八九十百千][零〇一二两三四五六七八九十百千万亿]*"

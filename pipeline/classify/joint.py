@@ -16,11 +16,17 @@ clause without one is not (a clause without a number is never ``target``).
   the rule overrules the classifier, the rule's own precision if that is higher: the
   classifier's probability of ``other`` there (0.18 on average) is a confidence in the
   label the rule overruled, and an analyst filtering on confidence would lose right labels.
+
+``bare_titles`` (guide rule 2) sets the classifier's probabilities of a bare section title to
+``other`` before any of this; ``ContextRouter.predict_proba`` applies it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
 
 TARGET = "target"
 # How often a clause relabelled ``other`` by the past rule against the classifier's own
@@ -50,4 +56,25 @@ def reconcile(probabilities: Sequence[dict[str, float]], target_counts: Sequence
         else:
             alt = max((k for k in proba if k != TARGET), key=lambda k: proba[k])
             out.append((alt, float(proba[alt])))
+    return out
+
+
+# Guide rule 2: a bare section title (``三、保障措施``, ``(三)发展目标``, and ``保障措施`` on its
+# own line when a page lost the number) is `other`, whatever stands around it; on the gold,
+# all 64 such clauses are `other`.
+BARE_TITLE_CONFIDENCE = 0.99
+
+
+def bare_titles(X: Sequence[dict[str, Any]], out: np.ndarray, classes: list[Any]) -> np.ndarray:
+    """Rows of bare section titles set to `other` (``BARE_TITLE_CONFIDENCE``)."""
+    from pipeline.text.segment import is_bare_title
+
+    if "other" not in classes:
+        return out
+    k = classes.index("other")
+    for i, x in enumerate(X):
+        if len(x.get("text", "")) <= 24 and is_bare_title(x["text"]):
+            row = np.full(len(classes), (1 - BARE_TITLE_CONFIDENCE) / max(1, len(classes) - 1))
+            row[k] = BARE_TITLE_CONFIDENCE
+            out[i] = row
     return out

@@ -212,6 +212,15 @@ class ViewOf:
 Views = tuple[list[dict[str, Any]], list[str], list[str], list[dict[str, Any]], dict[str, list[dict[str, Any] | None]]]
 
 
+def perturbed_lookups(base: list[dict[str, Any]], views: dict[str, list[dict[str, Any] | None]]) -> dict[str, Any]:
+    """A ``lodo_probabilities`` view per perturbation (its feature dict, or the clause's ``base``
+    one where the perturbation does not apply) and ``base`` itself."""
+    lookups: dict[str, Any] = {"base": ViewOf(base)}
+    for name, table in views.items():
+        lookups[name] = ViewOf([t if t is not None else b for t, b in zip(table, base, strict=True)])
+    return lookups
+
+
 def perturbed_views(names: list[str] | None = None, annotations_dir: Any = None, corpus_dir: Any = None) -> Views:
     """Every gold clause (numbered ``_i``), its label and document, its feature dict with the
     extractor's count of the clause read alone (``base``) and with each named perturbation
@@ -245,9 +254,7 @@ def lodo_flip_rates(annotations_dir: Any = None, corpus_dir: Any = None, params:
     from pipeline.classify.evaluation import decide, lodo_probabilities
 
     X, y, groups, base, views = perturbed_views(names, annotations_dir, corpus_dir)
-    lookups = {"base": ViewOf(base)}
-    for name, table in views.items():
-        lookups[name] = ViewOf([t if t is not None else b for t, b in zip(table, base, strict=True)])
+    lookups = perturbed_lookups(base, views)
     proba = lodo_probabilities(X, y, groups, params, builder=builder, views=lookups)
     labels = {name: decide(p, [lookups[name](x) for x in X])[0] for name, p in proba.items()}
     result: dict[str, Any] = {"n_clauses": len(X), "n_documents": len(set(groups)), "perturbations": {}}

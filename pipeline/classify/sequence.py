@@ -105,24 +105,3 @@ def smooth_routes(X: Sequence[dict[str, Any]], routes: Sequence[str], out: np.nd
         for run in document_runs(X, [r == name for r in routes]):
             out[run] = smooth(out[run], transitions[name], prior, weight, prior_power, temperature)
     return out
-
-
-# Guide rule 2: a bare section title (``三、保障措施``, ``(三)发展目标``, and ``保障措施`` on its
-# own line when a page lost the number) is `other`, whatever stands around it; on the gold,
-# all 64 such clauses are `other`.
-BARE_TITLE_CONFIDENCE = 0.99
-
-
-def bare_titles(X: Sequence[dict[str, Any]], out: np.ndarray, classes: list[Any]) -> np.ndarray:
-    """Rows of bare section titles set to `other` (``BARE_TITLE_CONFIDENCE``)."""
-    from pipeline.text.segment import is_bare_title
-
-    if "other" not in classes:
-        return out
-    k = classes.index("other")
-    for i, x in enumerate(X):
-        if len(x.get("text", "")) <= 24 and is_bare_title(x["text"]):
-            row = np.full(len(classes), (1 - BARE_TITLE_CONFIDENCE) / max(1, len(classes) - 1))
-            row[k] = BARE_TITLE_CONFIDENCE
-            out[i] = row
-    return out

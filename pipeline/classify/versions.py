@@ -118,22 +118,26 @@ def promote(version: str, models_dir: Path | None = None) -> None:
     _write_registry(root, reg)
 
 
+def _version_json(version: str, name: str, models_dir: Path | None) -> dict[str, Any] | None:
+    """A version's ``name`` file (``params.json``, ``metrics.json``) as a dict, or None."""
+    try:
+        return dict(json.loads((registry_dir(models_dir) / version / name).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 def version_params(version: str, models_dir: Path | None = None) -> dict[str, Any] | None:
     """The training parameters a version was fitted with (its ``params.json``), or None."""
-    path = registry_dir(models_dir) / version / "params.json"
+    doc = _version_json(version, "params.json", models_dir)
     try:
-        return dict(json.loads(path.read_text(encoding="utf-8"))["params"])
-    except (OSError, ValueError, KeyError, TypeError):
+        return dict(doc["params"]) if doc is not None else None
+    except (KeyError, TypeError, ValueError):
         return None
 
 
 def version_metrics(version: str, models_dir: Path | None = None) -> dict[str, Any] | None:
     """The figures a version was registered with (its ``metrics.json``), or None."""
-    path = registry_dir(models_dir) / version / "metrics.json"
-    try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
-        return None
+    return _version_json(version, "metrics.json", models_dir)
 
 
 def registry(models_dir: Path | None = None) -> dict[str, Any]:

@@ -205,7 +205,7 @@ class DocumentYears:
         same_sentence = para == self._paragraph and self._open_sentence
         if para != self._paragraph:
             self._paragraph, self._paragraph_year, self._paragraph_past = para, None, past_opening
-        elif ahead or _PURPOSE_OPENING.match(_ENUM.sub("", normalise(clause.text)).lstrip()):
+        elif ahead or opening.startswith("为") and _PURPOSE_OPENING.match(_ENUM.sub("", normalise(clause.text)).lstrip()):
             self._paragraph_past = False
         elif past_opening:
             self._paragraph_past = True

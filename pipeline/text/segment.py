@@ -55,15 +55,20 @@ PART_TITLE = re.compile(
     r"|發展現狀|面临形势|面臨形勢|发展环境|發展環境)[：:]?"
 )
 
-# A list bullet or markdown list mark in front of a line (``• ``, ``- ``), as the classifier
-# ignores it (``features._LEAD_MARKS``).
-_LIST_LEAD = re.compile(r"^(?:[\s\u3000]*(?:[-*+•·●▪■◆►>]|#{1,6})[\s\u3000]+|[\s\u3000]*[•·●▪■◆►])+")
+# List bullets and markdown list marks in front of a line (``• ``, ``- ``, ``## ``): what the
+# classifier's features ignore (``features._LEAD_MARKS``) and a bare title may carry.
+LIST_LEAD = re.compile(r"^(?:[\s\u3000]*(?:[-*+•·●▪■◆►>]|#{1,6})[\s\u3000]+|[\s\u3000]*[•·●▪■◆►])+")
+
+
+def _unmarked(line: str) -> str:
+    """A line without its markdown emphasis and heading marks, and the white space around."""
+    return MARKDOWN_LEAD.sub("", line).replace("*", "").strip(" \t\u3000")
 
 
 def is_bare_title(text: str) -> bool:
     """Whether a clause is nothing but a part's title, numbered or not (``三、保障措施``,
     ``（一）发展目标``, ``**保障措施**``, ``组织实施：``): guide rule 2's bare section title."""
-    core = MARKDOWN_LEAD.sub("", _LIST_LEAD.sub("", text.strip())).replace("*", "").strip(" \t\u3000")
+    core = _unmarked(LIST_LEAD.sub("", text.strip()))
     for _, rx in HEADING_MARKERS:
         m = rx.match(core)
         if m:
@@ -224,7 +229,7 @@ def segment(text: str) -> Segmentation:
             marker = heading_marker(line[junk.end():] if junk else line)
             if marker is None and md:
                 marker = (f"md{len(md.group(1))}", "")
-            if marker is None and PART_TITLE.fullmatch(MARKDOWN_LEAD.sub("", line).replace("*", "").strip(" \t\u3000")):
+            if marker is None and PART_TITLE.fullmatch(_unmarked(line)):
                 marker = ("title", "")
             if marker is None and RUN_IN_HEADING.match(MARKDOWN_LEAD.sub("", line)) and _run_in_allowed(text, ls, body_end):
                 marker = ("run_in", "")

@@ -80,7 +80,7 @@ def test_a_temperature_below_one_tempers_the_confidence_and_keeps_every_decision
 
 
 def test_a_bare_section_title_is_other_whatever_its_probabilities():
-    from pipeline.classify.sequence import BARE_TITLE_CONFIDENCE, bare_titles
+    from pipeline.classify.joint import BARE_TITLE_CONFIDENCE, bare_titles
 
     classes = ["goal", "measure", "other"]
     X = [{"text": "总体要求"}, {"text": "坚持系统推进。"}, {"text": "三、保障措施"}]
