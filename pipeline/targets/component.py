@@ -74,6 +74,8 @@ class TargetRecognizer(ItemReading):
         self.subsidy_words = set(v["subsidy_words"])
         self.debris_words = set(v["debris_words"])
         self.past_markers = set(v["past_markers"])
+        self.base_period_markers = set(v["base_period_markers"])
+        self.commitment_words = set(v["commitment_words"])
         self.rate_heads = tuple(v["rate_heads"])
         self.carry_verbs = set(v["carry_prefix_verbs"])
         self.quotes = v["quote_marks"]

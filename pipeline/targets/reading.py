@@ -146,7 +146,16 @@ class ItemReading(ItemRelations):
             self._subsidy_context(doc, item.seg_start, item.seg_end, clause.depth)
 
     def _past_before(self, clause: ClauseContext, item: Item) -> bool:
-        return self._has_word(clause.doc[item.seg_start:item.c.start], self.past_markers)
+        """A past marker before the number in its item. A change against the year before
+        (``同比增长6%``, ``较上年下降3%``) is a fact of the past unless the item looks ahead:
+        a bound after the number (``6%以上``, ``3%左右``) or a word of commitment before it
+        in the clause (``力争``, ``确保``, ``预期``, ``控制在``; addendum F11)."""
+        left = clause.doc[item.seg_start:item.c.start]
+        if self._has_word(left, self.past_markers - self.base_period_markers):
+            return True
+        if not self._has_word(left, self.base_period_markers):
+            return False
+        return item.c.suffix_cmp is None and not self._has_word(clause.doc[:item.c.start], self.commitment_words)
 
     def _bare(self, item: Item) -> bool:
         """Only nouns before the number in its item: no verb, comparator, time or number."""

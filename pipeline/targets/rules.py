@@ -72,7 +72,7 @@ def _numeric_kind(n: str) -> tuple[bool, bool]:
     if n and _NUMERIC_TOKEN.match(n) and not (n[-1] in "%-—~" and not n.endswith("%")):
         q = parse_quantity(n)
         num = q is not None and q.unit != "%"
-    if n and (n.endswith("%") or n.startswith("百分之") or "成" in n[-2:]):
+    if n and (n.endswith("%") or "分之" in n or "成" in n[-2:] or "/" in n):
         q = parse_quantity(n)
         pct = q is not None and q.unit == "%"
     return num, pct

@@ -62,6 +62,8 @@ class RuleWords:
     subsidy_words: set[str]
     debris_words: set[str]
     past_markers: set[str]
+    base_period_markers: set[str]  # 同比, 较上年: the past unless the item looks ahead
+    commitment_words: set[str]
     rate_heads: tuple[str, ...]
     carry_verbs: set[str]
     quotes: str

@@ -259,6 +259,9 @@ _RANGE_SEP = re.compile(r"\s*(?:[-~—–～]+|至|到)\s*")
 # Tenths written with 成 (``九成`` 90%, ``八成五`` 85%, ``七成半`` 75%, ``半成`` 5%): a percentage.
 _TENTHS = re.compile(rf"^(?P<n>半|(?:10|[0-9]|十|[{_D}]))[ \t]*成(?:[ \t]*(?P<e>半|[{_D}]))?$")
 _FANFAN = re.compile(r"^翻(?:了)?([一二两三四五六七八九1-9]?)番$")
+# A fraction (``三分之一`` 33.33%, ``千分之五`` 0.5%, ``2/3`` 66.67%): a percentage, as §3 of the
+# guide turns ``百分之九十五`` into 95 % (addendum F12). ``百分之`` is read above.
+_FRACTION = re.compile(r"^(?P<d>[^分]{1,3})分之(?P<n>.+)$|^(?P<sn>[1-9])/(?P<sd>[2-9]|10)$")
 
 
 def parse_quantity(text: str) -> Quantity | None:
@@ -313,6 +316,12 @@ def _percent_or_number(s: str) -> Quantity | None:
     if compact.startswith("百分之"):
         v = parse_number(compact[3:])
         return Quantity(v, None, "%") if v is not None else None
+    m = _FRACTION.match(compact)
+    if m:
+        d = parse_number(m.group("d") or m.group("sd"))
+        n = parse_number(m.group("n") or m.group("sn"))
+        if d is not None and n is not None and 0 < n < d:
+            return Quantity(round(100 * n / d, 2), None, "%")
     m = _TENTHS.match(compact)
     if m:
         n = 0.5 if m.group("n") == "半" else parse_number(m.group("n"))

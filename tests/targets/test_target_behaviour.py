@@ -389,12 +389,43 @@ SHARED_UNITS = [
 # fmt: on
 
 
-# The forms of addendum F (stop 29), each table with its directional twins: (text, document
+# A change against the year before (同比, 较上年) is a fact unless the item looks ahead: a
+# bound after the number or a word of commitment (addendum F11); fractions are percentages
+# (F12). (text, document year, expected targets)
+# fmt: off
+BASE_PERIOD = [
+    ("2025年，全市单位地区生产总值能耗较上年下降3%左右。", 2025,
+     [T("全市单位地区生产总值能耗", 3, "%", "~", kind="decrease", year=2025)]),
+    ("今年全市规模以上工业增加值同比增长6%以上。", 2024,
+     [T("全市规模以上工业增加值", 6, "%", ">=", kind="increase", year=2024)]),
+    ("力争全年粮食产量比上年增长2%。", 2024, [T("粮食产量", 2, "%", kind="increase")]),
+    ("預計全年地區生產總值同比增長5%左右。", 2024, [T("地區生產總值", 5, "%", "~", kind="increase")]),
+    # directional twins: the same changes without a bound or a commitment report a fact
+    ("全市规模以上工业增加值同比增长6.5%。", 2024, []),
+    ("全年粮食产量比上年增长2%。", 2024, []),
+]
+FRACTIONS = [
+    ("到2025年，规模以上工业企业研发机构覆盖率达到三分之一以上。", None,
+     [T("规模以上工业企业研发机构覆盖率", 33.33, "%", ">=", year=2025)]),
+    # invariance: the numeral form of a fraction
+    ("到2025年，新能源汽车新车销量占比达到三分之二。", None,
+     [T("新能源汽车新车销量占比", 66.67, "%", ">=", year=2025)]),
+    ("到2025年，新能源汽车新车销量占比达到2/3。", None,
+     [T("新能源汽车新车销量占比", 66.67, "%", ">=", year=2025)]),
+    ("到2025年，婴儿死亡率控制在千分之五以下。", None, [T("婴儿死亡率", 0.5, "%", "<=", year=2025)]),
+    # a fraction in a subsidy rule is no target (addendum B-series)
+    ("对购置农机具的，按照不超过三分之二的比例给予补贴。", None, []),
+]
+# fmt: on
+
+
+# The forms of addendum F (stops 29 and 30), each table with its directional twins: (text, document
 # year, expected targets).
 FORMS_OUTSIDE_THE_CORPUS = (
     [("unit written once", t, None, w) for t, w in SHARED_UNITS] + [("aside", t, None, w) for t, w in ASIDES]
     + [("level only", t, None, w) for t, w in LEVELS] + [("share", t, y, w) for t, y, w in SHARES]
-    + [("baseline", t, y, w) for t, y, w in CHANGES]
+    + [("baseline", t, y, w) for t, y, w in CHANGES] + [("base period", t, y, w) for t, y, w in BASE_PERIOD]
+    + [("fraction", t, y, w) for t, y, w in FRACTIONS]
 )
 
 

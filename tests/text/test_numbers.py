@@ -39,7 +39,12 @@ QUANTITIES = [
     ("七成半", Quantity(75, None, "%")), ("半成", Quantity(5, None, "%")), ("十成", Quantity(100, None, "%")),
     ("七至八成", Quantity(70, 80, "%")), ("七成至八成", Quantity(70, 80, "%")),
     ("成", None), ("形成", None), ("十五成", None), ("一成不变", None),
-    ("三分之一", Quantity(1 / 3, None, None)),
+    # fractions are percentages too (addendum F12), a proper fraction only
+    ("三分之一", Quantity(33.33, None, "%")), ("三分之二", Quantity(66.67, None, "%")),
+    ("二分之一", Quantity(50, None, "%")), ("千分之五", Quantity(0.5, None, "%")),
+    ("2/3", Quantity(66.67, None, "%")), ("２／３", Quantity(66.67, None, "%")),
+    ("三分之一至二分之一", Quantity(33.33, 50, "%")),
+    ("三分之四", Quantity(4 / 3, None, None)), ("3/2", Quantity(1.5, None, None)),
     ("-5", Quantity(-5, None, None)),
     ("8-5", None),
     ("至", None),
