@@ -76,6 +76,8 @@ class TargetRecognizer(ItemReading):
         self.past_markers = set(v["past_markers"])
         self.base_period_markers = set(v["base_period_markers"])
         self.commitment_words = set(v["commitment_words"])
+        self.time_heads = tuple(v["time_measures"]["heads"])
+        self.time_measure_units = set(v["time_measures"]["units"])
         self.rate_heads = tuple(v["rate_heads"])
         self.carry_verbs = set(v["carry_prefix_verbs"])
         self.quotes = v["quote_marks"]

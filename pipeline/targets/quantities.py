@@ -184,12 +184,50 @@ class QuantityReading(RuleWords):
                     and not self._counted(doc, c):
                 continue  # 一次, 一个, 两项 before a noun: an article or a count, not a target
             cands.append(c)
+        times = [t for t in self._time_measures(doc) if not any(t.start < c.end and c.start < t.end for c in cands)]
+        if times:
+            cands = sorted(cands + times, key=lambda c: c.start)
         for a, b in zip(cands, cands[1:], strict=False):
             # ``分别提高5个和8个百分点``: a unit written once for the items of a list
             if b.unit.startswith(a.unit) and len(b.unit) > len(a.unit) and a.unit and \
                     all(t.norm_ in DIST_JOINERS for t in doc[a.end:b.start] if not t.is_space):
                 a.unit = b.unit
         return cands
+
+    def _time_measures(self, doc: Doc) -> list[Candidate]:
+        """``人均预期寿命达到80岁``, ``平均受教育年限提高到11.5年``: a number of years right after
+        a comparator or change verb whose indicator is a span of life or of schooling (``寿命``,
+        ``年限``) is the quantity measured, not a duration (addendum F13)."""
+        out: list[Candidate] = []
+        for i in range(2, len(doc)):
+            lead = next((k for k in (2, 1) if "".join(t.norm_ for t in doc[i - k:i]) in self.cmp_prefix
+                         or "".join(t.norm_ for t in doc[i - k:i]) in self.kind_verbs), 0)
+            if not lead:
+                continue
+            before = list(doc[max(0, i - lead - 6):i - lead])
+            k = next((j for j in range(len(before) - 1, -1, -1) if before[j].is_punct), -1)
+            if not any(t.norm_.endswith(self.time_heads) for t in before[k + 1:]):
+                continue  # the indicator (with a base year between: ``寿命比2020年提高1岁``)
+            n = doc[i].norm_
+            if i + 1 < len(doc) and doc[i + 1].norm_ in self.time_measure_units:
+                number, unit, end = n, doc[i + 1].text, i + 2
+            else:
+                m = re.fullmatch(r"(.+?)(周岁|岁|年)", n)
+                if not m:
+                    continue
+                number, unit, end = m.group(1), doc[i].text[len(m.group(1)):], i + 1
+            q = parse_quantity(number)
+            if q is None or q.unit:
+                continue
+            suffix = None
+            for k in (3, 2, 1):
+                w = "".join(t.norm_ for t in doc[end:end + k])
+                if end + k <= len(doc) and w in self.cmp_suffix:
+                    suffix, end = self.cmp_suffix[w], end + k
+                    break
+            out.append(Candidate(i, i + 1, end, q.value, q.value_max, unit, suffix, "time_measure",
+                                 not re.search(r"[0-9]", number)))
+        return out
 
     # -- helpers -------------------------------------------------------------
     def _counted(self, doc: Doc, c: Candidate) -> bool:

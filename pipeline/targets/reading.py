@@ -310,7 +310,10 @@ class ItemReading(ItemRelations):
         """The indicator after the number (``建成6个国家级…中心``), with a short subject before
         the verb that defines it (``每个优势产业建立3-5个``)."""
         doc, cands = clause.doc, clause.cands
-        r_toks = self._trim_right(item.right[1:] if r.share_of else item.right)
+        r_toks = list(item.right[1:] if r.share_of else item.right)
+        if r_toks and r_toks[0].norm_ == "的" and item.c.suffix_cmp is not None:
+            r_toks = r_toks[1:]  # ``20个左右的试点村``: the bound's 的 opens no indicator
+        r_toks = self._trim_right(r_toks)
         parts = [r_toks] if not r_toks or not r_toks[0].norm_.endswith(LEVEL_SUFFIX) else []
         if r_toks and not parts:
             head = r_toks

@@ -64,6 +64,8 @@ class RuleWords:
     past_markers: set[str]
     base_period_markers: set[str]  # 同比, 较上年: the past unless the item looks ahead
     commitment_words: set[str]
+    time_heads: tuple[str, ...]  # 寿命, 年限: indicators measured in years of age or schooling
+    time_measure_units: set[str]
     rate_heads: tuple[str, ...]
     carry_verbs: set[str]
     quotes: str

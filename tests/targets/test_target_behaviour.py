@@ -416,6 +416,20 @@ FRACTIONS = [
     # a fraction in a subsidy rule is no target (addendum B-series)
     ("对购置农机具的，按照不超过三分之二的比例给予补贴。", None, []),
 ]
+TIME_MEASURES = [
+    ("到2030年，人均预期寿命达到80岁。", None, [T("人均预期寿命", 80, "岁", ">=", year=2030)]),
+    ("到2025年，人均预期寿命比2020年提高1岁左右。", None,
+     [T("人均预期寿命", 1, "岁", "~", kind="increase", year=2025)]),
+    ("到2030年，人均預期壽命達到八十歲左右。", None, [T("人均預期壽命", 80, "歲", "~", year=2030)]),
+    ("到2025年，劳动年龄人口平均受教育年限达到11.5年。", None,
+     [T("劳动年龄人口平均受教育年限", 11.5, "年", ">=", year=2025)]),
+    # directional twins: an age that qualifies, a duration and a deadline are no quantities
+    ("60岁以上老年人健康管理率达到70%。", None, [T("60岁以上老年人健康管理率", 70, "%", ">=")]),
+    ("为3岁以下婴幼儿提供普惠托育服务。", None, []),
+    ("用3年时间完成老旧小区改造。", None, []),
+    # the 的 after a bound opens no indicator
+    ("建设100个以上的示范村。", None, [T("示范村", 100, "个", ">=")]),
+]
 # fmt: on
 
 
@@ -425,7 +439,7 @@ FORMS_OUTSIDE_THE_CORPUS = (
     [("unit written once", t, None, w) for t, w in SHARED_UNITS] + [("aside", t, None, w) for t, w in ASIDES]
     + [("level only", t, None, w) for t, w in LEVELS] + [("share", t, y, w) for t, y, w in SHARES]
     + [("baseline", t, y, w) for t, y, w in CHANGES] + [("base period", t, y, w) for t, y, w in BASE_PERIOD]
-    + [("fraction", t, y, w) for t, y, w in FRACTIONS]
+    + [("fraction", t, y, w) for t, y, w in FRACTIONS] + [("time measure", t, y, w) for t, y, w in TIME_MEASURES]
 )
 
 
