@@ -85,8 +85,10 @@ FURNITURE = [
     "扫一扫在手机打开当前页", "关于印发质量提升行动方案的通知.pdf", "附件2：重点任务分工表.docx",
     "上一篇：关于公布第二批质量标杆企业名单的通知", "印发日期：2023-05-16 发布日期：2023-05-18",
 ]
+# The issuing bodies (guide §2): signatures under a joint document, an issuer line.
+ISSUERS = ["工业和信息化部", "国家发展改革委", "财政部、商务部", "湖北省人民政府办公厅", "中国人民银行"]
 # Every case the retrain gate reads: (label, text), in simplified script.
-ALL_CASES: list[tuple[str, str]] = CASES + [("other", t) for t in PROCEDURAL + FURNITURE]
+ALL_CASES: list[tuple[str, str]] = CASES + [("other", t) for t in PROCEDURAL + FURNITURE + ISSUERS]
 DOC_YEAR = 2024
 
 

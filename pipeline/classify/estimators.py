@@ -202,13 +202,13 @@ class ContextRouter(ClassifierMixin, BaseEstimator):
                 proba = predict_proba_dedup(model, [X[i] for i in idx])
                 cols = [list(model.classes_).index(c) for c in self.classes_]
                 out[idx] = proba[:, cols]
-        from pipeline.classify.joint import bare_titles
+        from pipeline.classify.joint import bare_titles, issuer_lines
         from pipeline.classify.sequence import smooth_routes
 
         if self.sequence and self.transitions_ and self.prior_ is not None:
             out = smooth_routes(X, routes, out, self.transitions_, self.prior_, self.sequence,
                                 self.sequence_prior, self.sequence_temperature)
-        return bare_titles(X, out, list(self.classes_))
+        return issuer_lines(X, bare_titles(X, out, list(self.classes_)), list(self.classes_))
 
     def predict(self, X: Any) -> np.ndarray:
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]

@@ -17,8 +17,9 @@ clause without one is not (a clause without a number is never ``target``).
   classifier's probability of ``other`` there (0.18 on average) is a confidence in the
   label the rule overruled, and an analyst filtering on confidence would lose right labels.
 
-``bare_titles`` (guide rule 2) sets the classifier's probabilities of a bare section title to
-``other`` before any of this; ``ContextRouter.predict_proba`` applies it.
+``bare_titles`` (guide rule 2) and ``issuer_lines`` (guide §2: the issuing body is `other`)
+set the classifier's probabilities of a bare section title and of a line that only names
+issuing bodies to ``other`` before any of this; ``ContextRouter.predict_proba`` applies them.
 """
 
 from __future__ import annotations
@@ -76,5 +77,28 @@ def bare_titles(X: Sequence[dict[str, Any]], out: np.ndarray, classes: list[Any]
         if len(x.get("text", "")) <= 24 and is_bare_title(x["text"]):
             row = np.full(len(classes), (1 - BARE_TITLE_CONFIDENCE) / max(1, len(classes) - 1))
             row[k] = BARE_TITLE_CONFIDENCE
+            out[i] = row
+    return out
+
+
+# Guide §2, the `other` row: the issuing body. A line that only names government bodies (the
+# signatures under a joint document, an issuer line after the title) is `other` wherever it
+# stands: at the end of a document it inherits the last part's headings (``五、保障措施``)
+# and the classifier read such signatures as `safeguard`. On the gold, all 32 such clauses
+# are `other` (the rule was written after reading those errors, stop 30).
+ISSUER_CONFIDENCE = 0.99
+
+
+def issuer_lines(X: Sequence[dict[str, Any]], out: np.ndarray, classes: list[Any]) -> np.ndarray:
+    """Rows of lines naming only issuing bodies set to `other` (``ISSUER_CONFIDENCE``)."""
+    from pipeline.text.notes import is_issuer_line
+
+    if "other" not in classes:
+        return out
+    k = classes.index("other")
+    for i, x in enumerate(X):
+        if len(x.get("text", "")) <= 48 and is_issuer_line(x["text"]):
+            row = np.full(len(classes), (1 - ISSUER_CONFIDENCE) / max(1, len(classes) - 1))
+            row[k] = ISSUER_CONFIDENCE
             out[i] = row
     return out

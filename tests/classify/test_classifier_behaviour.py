@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.classify import document_features, load_current
-from pipeline.classify.behaviour import CASES, FURNITURE, MFT, PROCEDURAL, labels_alone
+from pipeline.classify.behaviour import CASES, FURNITURE, ISSUERS, MFT, PROCEDURAL, labels_alone
 from pipeline.settings import get_settings
 from pipeline.text.script import converter
 
@@ -115,6 +115,13 @@ def test_a_procedural_closing_sentence_is_other_alone(text):
 def test_web_page_furniture_is_other_alone(text):
     """What a scraped page keeps of its site (share bars, attachments' file names, previous and
     next links, dates of the page) is ``other``, not policy."""
+    for t in (text, converter("s2t")(text)):
+        assert labels_alone(t) == ["other"], t
+
+
+@pytest.mark.parametrize("text", ISSUERS)
+def test_an_issuing_body_alone_is_other(text):
+    """Guide §2: the issuing body (a signature under a joint document) is ``other``."""
     for t in (text, converter("s2t")(text)):
         assert labels_alone(t) == ["other"], t
 

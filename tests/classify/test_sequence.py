@@ -88,3 +88,16 @@ def test_a_bare_section_title_is_other_whatever_its_probabilities():
     assert [classes[int(r.argmax())] for r in out] == ["other", "goal", "other"]
     assert out[0, 2] == pytest.approx(BARE_TITLE_CONFIDENCE)
     assert out.sum(axis=1) == pytest.approx(np.ones(3))
+
+
+def test_a_line_naming_only_issuing_bodies_is_other_whatever_its_probabilities():
+    from pipeline.classify.joint import ISSUER_CONFIDENCE, issuer_lines
+
+    classes = ["goal", "measure", "safeguard", "other"]
+    X = [{"text": "工业和信息化部"}, {"text": "加强组织领导。"}, {"text": "教育部、科学技术部"}]
+    P = np.array([[0.1, 0.2, 0.6, 0.1], [0.1, 0.1, 0.7, 0.1], [0.1, 0.5, 0.3, 0.1]])
+    out = issuer_lines(X, P.copy(), classes)
+    assert [classes[int(r.argmax())] for r in out] == ["other", "safeguard", "other"]
+    assert out[0, 3] == pytest.approx(ISSUER_CONFIDENCE)
+    assert out[1].tolist() == P[1].tolist()
+    assert out.sum(axis=1) == pytest.approx(np.ones(3))

@@ -244,3 +244,17 @@ def test_a_bare_section_title(text: str, bare: bool) -> None:
     from pipeline.text.segment import is_bare_title
 
     assert is_bare_title(text) is bare
+
+
+@pytest.mark.parametrize("text,issuer", [
+    ("工业和信息化部", True), ("教育部、科学技术部", True), ("上海市人民政府辦公廳", True),
+    ("中国人民银行湖南省分行", True), ("国务院国有资产监督管理委员会", True), ("## 国务院", True),
+    ("- 上海市市场监督管理局。", True),
+    # directional twins: a task that names a body, a body with a verb, a lead-agency sentence
+    ("打造国家热带农业科学中心", False), ("建强用好县级融媒体中心", False), ("优化产业布局", False),
+    ("加强组织领导", False), ("市市场监管局牵头，市发展改革委配合", False), ("教育部门要加强指导", False),
+])
+def test_a_line_that_only_names_issuing_bodies(text: str, issuer: bool) -> None:
+    from pipeline.text.notes import is_issuer_line
+
+    assert is_issuer_line(text) is issuer
