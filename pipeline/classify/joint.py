@@ -24,7 +24,7 @@ issuing bodies to ``other`` before any of this; ``ContextRouter.predict_proba`` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -60,6 +60,20 @@ def reconcile(probabilities: Sequence[dict[str, float]], target_counts: Sequence
     return out
 
 
+def _set_other(X: Sequence[dict[str, Any]], out: np.ndarray, classes: list[Any], max_len: int,
+               test: Callable[[str], bool], confidence: float) -> np.ndarray:
+    """Rows of the clauses whose text passes ``test`` set to `other` with ``confidence``."""
+    if "other" not in classes:
+        return out
+    k = classes.index("other")
+    for i, x in enumerate(X):
+        if len(x.get("text", "")) <= max_len and test(x["text"]):
+            row = np.full(len(classes), (1 - confidence) / max(1, len(classes) - 1))
+            row[k] = confidence
+            out[i] = row
+    return out
+
+
 # Guide rule 2: a bare section title (``三、保障措施``, ``(三)发展目标``, and ``保障措施`` on its
 # own line when a page lost the number) is `other`, whatever stands around it; on the gold,
 # all 64 such clauses are `other`.
@@ -70,15 +84,7 @@ def bare_titles(X: Sequence[dict[str, Any]], out: np.ndarray, classes: list[Any]
     """Rows of bare section titles set to `other` (``BARE_TITLE_CONFIDENCE``)."""
     from pipeline.text.segment import is_bare_title
 
-    if "other" not in classes:
-        return out
-    k = classes.index("other")
-    for i, x in enumerate(X):
-        if len(x.get("text", "")) <= 24 and is_bare_title(x["text"]):
-            row = np.full(len(classes), (1 - BARE_TITLE_CONFIDENCE) / max(1, len(classes) - 1))
-            row[k] = BARE_TITLE_CONFIDENCE
-            out[i] = row
-    return out
+    return _set_other(X, out, classes, 24, is_bare_title, BARE_TITLE_CONFIDENCE)
 
 
 # Guide §2, the `other` row: the issuing body. A line that only names government bodies (the
@@ -93,12 +99,4 @@ def issuer_lines(X: Sequence[dict[str, Any]], out: np.ndarray, classes: list[Any
     """Rows of lines naming only issuing bodies set to `other` (``ISSUER_CONFIDENCE``)."""
     from pipeline.text.notes import is_issuer_line
 
-    if "other" not in classes:
-        return out
-    k = classes.index("other")
-    for i, x in enumerate(X):
-        if len(x.get("text", "")) <= 48 and is_issuer_line(x["text"]):
-            row = np.full(len(classes), (1 - ISSUER_CONFIDENCE) / max(1, len(classes) - 1))
-            row[k] = ISSUER_CONFIDENCE
-            out[i] = row
-    return out
+    return _set_other(X, out, classes, 48, is_issuer_line, ISSUER_CONFIDENCE)
