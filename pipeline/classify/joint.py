@@ -97,6 +97,6 @@ ISSUER_CONFIDENCE = 0.99
 
 def issuer_lines(X: Sequence[dict[str, Any]], out: np.ndarray, classes: list[Any]) -> np.ndarray:
     """Rows of lines naming only issuing bodies set to `other` (``ISSUER_CONFIDENCE``)."""
-    from pipeline.text.notes import is_issuer_line
+    from pipeline.text.segment import is_issuer_line
 
     return _set_other(X, out, classes, 48, is_issuer_line, ISSUER_CONFIDENCE)

@@ -113,19 +113,21 @@ class QuantityReading(RuleWords):
         end = e
         if unit and unit != "%" or unit_norm == "%":
             end, unit = self._extend_unit(doc, end, unit)
-        # A comparator word after the quantity: 以上, 左右, 及以上 …
-        suffix = None
-        for n in (3, 2, 1):
-            if end + n <= len(doc):
-                w = "".join(t.norm_ for t in doc[end:end + n])
-                if w in self.cmp_suffix:
-                    suffix = self.cmp_suffix[w]
-                    end += n
-                    break
+        suffix, end = self._suffix_after(doc, end)
         if approx and suffix is None:
             suffix = ">"
         chinese = not re.search(r"[0-9]", number_text) and unit != "%" and not number_text.startswith("翻")
         return Candidate(s, s + k, end, value, value_max, unit, suffix, rule, chinese)
+
+    def _suffix_after(self, doc: Doc, end: int) -> tuple[str | None, int]:
+        """A comparator word after a quantity ending at ``end`` (以上, 左右, 及以上 …): its
+        comparator and the new end, or (None, ``end``)."""
+        for n in (3, 2, 1):
+            if end + n <= len(doc):
+                w = "".join(t.norm_ for t in doc[end:end + n])
+                if w in self.cmp_suffix:
+                    return self.cmp_suffix[w], end + n
+        return None, end
 
     def _extend_unit(self, doc: Doc, end: int, unit: str) -> tuple[int, str]:
         """``吨/日``, ``个/百万人``, ``台（套）``, ``艘（台、套）``, ``吨`` + ``标准煤``: compound
@@ -199,11 +201,15 @@ class QuantityReading(RuleWords):
         a comparator or change verb whose indicator is a span of life or of schooling (``寿命``,
         ``年限``) is the quantity measured, not a duration (addendum F13)."""
         out: list[Candidate] = []
+        if not any(t.norm_.endswith(self.time_heads) for t in doc):
+            return out  # most clauses: no span of life or schooling to measure
         for i in range(2, len(doc)):
-            lead = next((k for k in (2, 1) if "".join(t.norm_ for t in doc[i - k:i]) in self.cmp_prefix
-                         or "".join(t.norm_ for t in doc[i - k:i]) in self.kind_verbs), 0)
-            if not lead:
+            last = list(doc[i - 2:i])
+            hits = [h for h in (self._phrase_at_end(last, self.cmp_prefix),
+                                self._phrase_at_end(last, self.kind_verbs)) if h]
+            if not hits:
                 continue
+            lead = max(n for _, n in hits)
             before = list(doc[max(0, i - lead - 6):i - lead])
             k = next((j for j in range(len(before) - 1, -1, -1) if before[j].is_punct), -1)
             if not any(t.norm_.endswith(self.time_heads) for t in before[k + 1:]):
@@ -219,12 +225,7 @@ class QuantityReading(RuleWords):
             q = parse_quantity(number)
             if q is None or q.unit:
                 continue
-            suffix = None
-            for k in (3, 2, 1):
-                w = "".join(t.norm_ for t in doc[end:end + k])
-                if end + k <= len(doc) and w in self.cmp_suffix:
-                    suffix, end = self.cmp_suffix[w], end + k
-                    break
+            suffix, end = self._suffix_after(doc, end)
             out.append(Candidate(i, i + 1, end, q.value, q.value_max, unit, suffix, "time_measure",
                                  not re.search(r"[0-9]", number)))
         return out

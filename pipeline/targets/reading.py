@@ -151,7 +151,7 @@ class ItemReading(ItemRelations):
         a bound after the number (``6%以上``, ``3%左右``) or a word of commitment before it
         in the clause (``力争``, ``确保``, ``预期``, ``控制在``; addendum F11)."""
         left = clause.doc[item.seg_start:item.c.start]
-        if self._has_word(left, self.past_markers - self.base_period_markers):
+        if self._has_word(left, self.past_markers):
             return True
         if not self._has_word(left, self.base_period_markers):
             return False

@@ -61,7 +61,7 @@ class RuleWords:
     per_year_words: set[str]
     subsidy_words: set[str]
     debris_words: set[str]
-    past_markers: set[str]
+    past_markers: set[str]  # 已, 了, 以来: the past
     base_period_markers: set[str]  # 同比, 较上年: the past unless the item looks ahead
     commitment_words: set[str]
     time_heads: tuple[str, ...]  # 寿命, 年限: indicators measured in years of age or schooling

@@ -7,6 +7,7 @@ from datetime import date
 
 from pipeline.text.decode import _HAN
 from pipeline.text.markdown import front_matter
+from pipeline.text.notes import NOT_A_BODY
 from pipeline.text.script import t2s
 
 # --- metadata ---------------------------------------------------------------------------
@@ -61,7 +62,7 @@ def extract_metadata(text: str, fmt: str = "text") -> dict[str, object]:
     published = _find_date(text)
     if front.get("title"):
         title = front["title"]
-    if front.get("issuer") and _AGENCY_NAME.search(front["issuer"]) and not _NOT_AGENCY.search(front["issuer"]):
+    if front.get("issuer") and _AGENCY_NAME.search(front["issuer"]) and not NOT_A_BODY.search(front["issuer"]):
         issuer = front["issuer"]  # a scraper's 发布机构 may hold a region or stray words
     if front.get("published"):
         published = _full_date(front["published"]) or published
@@ -78,7 +79,6 @@ def extract_metadata(text: str, fmt: str = "text") -> dict[str, object]:
 
 # The name of an issuing body ends in one of these (工信部, 上海市科学技术委员会, 国务院办公厅).
 _AGENCY_NAME = re.compile(r"(?:部|委|局|厅|廳|院|办|辦|办公室|辦公室|政府|委员会|委員會|中心|署|会|會|行|所|处|處)$")
-_NOT_AGENCY = re.compile(r"(?:布局|格局|全局|大局|结局|結局|开局|開局|新局|破局|社会|社會|机会|機會|大会|大會|行业|行業)$")
 
 
 def _full_date(s: str) -> date | None:

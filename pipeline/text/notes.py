@@ -24,31 +24,8 @@ _AGENCY = r"[\u4e00-\u9fff]{1,16}(?:局|委|办|辦|厅|廳|部|会|會|府|中�
 AGENCY_LIST = re.compile(rf"{_AGENCY}(?:[、，,]{_AGENCY}){{1,}}(?:[、，,]?(?:相关|相關|各)[\u4e00-\u9fff]{{0,6}})?")
 # One agency closing a sentence, ``…利用度。（市科委）``: a note too (not ``（试行）``).
 SINGLE_AGENCY = re.compile(rf"{_AGENCY}(?:[，,]?(?:等|相关|相關)[\u4e00-\u9fff]{{0,6}})?")
-# A line that is nothing but the names of issuing bodies (the signatures under a joint
-# document, an issuer line): guide §2 puts the issuing body under `other`. A name ends in the
-# word of a body (部, 委员会, 局, 厅, 办公室, 政府, 院 …) and opens with no verb (``打造…``,
-# ``建强…`` name a task, not a body).
-_BODY = r"[\u4e00-\u9fff（）()]{2,24}?(?:部|委员会|委|总局|局|厅|办公室|办|政府|院|署|分行|银行|总会|联合会|协会)"
-ISSUER_LINE = re.compile(rf"{_BODY}(?:[、，,\s]+{_BODY})*")
-_VERB_OPENING = re.compile(
-    r"^(?:加强|建立|推进|开展|实施|完善|鼓励|推动|加快|支持|引导|深化|健全|强化|落实|培育|打造|建设|建强|做强|"
-    r"做实|做优|做大|组建|设立|成立|依托|组织|制定|探索|规范|促进|创新|发挥|构建|提升|提高|优化|扩大|推广|开发|"
-    r"发展|用好|办好|管好|统筹|整合|保障|争创|创建|共建|筹建|申报)")
-_NOT_A_BODY = re.compile(r"(?:布局|格局|全局|大局|社会|机会|大会|行业)$")
-
-
-def is_issuer_line(text: str) -> bool:
-    """Whether a clause only names issuing bodies (``工业和信息化部``, ``上海市人民政府办公厅``,
-    ``教育部、科学技术部``); bullets, markdown marks and end punctuation aside."""
-    from pipeline.text.script import t2s
-
-    t = re.sub(r"^[#>*\s\-•·]+", "", text).strip(" *\u3000。；;，,")
-    if not t or len(t) > 40:
-        return False
-    t = t2s(t)
-    return not _VERB_OPENING.match(t) and bool(ISSUER_LINE.fullmatch(t)) and not _NOT_A_BODY.search(t)
-
-
+# A name that ends like a body's but is not one (``产业布局``, ``全社会``, ``大会``).
+NOT_A_BODY = re.compile(r"(?:布局|格局|全局|大局|结局|結局|开局|開局|新局|破局|社会|社會|机会|機會|大会|大會|行业|行業)$")
 LEAD_SUFFIX = re.compile(r"(?:牵头负责|牽頭負責|牵头|牽頭|按职责分工负责|按職責分工負責|负责|負責)$")
 PARTNER_SUFFIX = re.compile(r"(?:配合|参与|參與|协同|協同|协助|協助)$")
 

@@ -13,7 +13,15 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from pipeline.text.notes import SPACE, ResponsibilityNote, _strip, find_notes, parse_agencies
+from pipeline.text.notes import (
+    NOT_A_BODY,
+    SPACE,
+    ResponsibilityNote,
+    _strip,
+    find_notes,
+    parse_agencies,
+)
+from pipeline.text.script import t2s
 
 __all__ = ["Clause", "ResponsibilityNote", "Segmentation", "heading_marker", "parse_agencies", "segment",
            "split_spans"]
@@ -63,6 +71,28 @@ LIST_LEAD = re.compile(r"^(?:[\s\u3000]*(?:[-*+•·●▪■◆►>]|#{1,6})[\s
 def _unmarked(line: str) -> str:
     """A line without its markdown emphasis and heading marks, and the white space around."""
     return MARKDOWN_LEAD.sub("", line).replace("*", "").strip(" \t\u3000")
+
+
+# A line that is nothing but the names of issuing bodies (the signatures under a joint
+# document, an issuer line): guide §2 puts the issuing body under `other`. A name ends in the
+# word of a body (部, 委员会, 局, 厅, 办公室, 政府, 院 …) and opens with no verb (``打造…``,
+# ``建强…`` name a task, not a body).
+_BODY = r"[\u4e00-\u9fff（）()]{2,24}?(?:部|委员会|委|总局|局|厅|办公室|办|政府|院|署|分行|银行|总会|联合会|协会)"
+ISSUER_LINE = re.compile(rf"{_BODY}(?:[、，,\s]+{_BODY})*")
+_VERB_OPENING = re.compile(
+    r"^(?:加强|建立|推进|开展|实施|完善|鼓励|推动|加快|支持|引导|深化|健全|强化|落实|培育|打造|建设|建强|做强|"
+    r"做实|做优|做大|组建|设立|成立|依托|组织|制定|探索|规范|促进|创新|发挥|构建|提升|提高|优化|扩大|推广|开发|"
+    r"发展|用好|办好|管好|统筹|整合|保障|争创|创建|共建|筹建|申报)")
+
+
+def is_issuer_line(text: str) -> bool:
+    """Whether a clause only names issuing bodies (``工业和信息化部``, ``上海市人民政府办公厅``,
+    ``教育部、科学技术部``); list bullets, markdown marks and end punctuation aside."""
+    t = _unmarked(LIST_LEAD.sub("", text.strip())).rstrip("。；;，,")
+    if not t or len(t) > 40:
+        return False
+    t = t2s(t)
+    return not _VERB_OPENING.match(t) and bool(ISSUER_LINE.fullmatch(t)) and not NOT_A_BODY.search(t)
 
 
 def is_bare_title(text: str) -> bool:

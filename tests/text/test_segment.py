@@ -255,6 +255,6 @@ def test_a_bare_section_title(text: str, bare: bool) -> None:
     ("加强组织领导", False), ("市市场监管局牵头，市发展改革委配合", False), ("教育部门要加强指导", False),
 ])
 def test_a_line_that_only_names_issuing_bodies(text: str, issuer: bool) -> None:
-    from pipeline.text.notes import is_issuer_line
+    from pipeline.text.segment import is_issuer_line
 
     assert is_issuer_line(text) is issuer
